@@ -1,0 +1,304 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// MaxEventsPerTransaction bounds one transaction's appends: positions give
+// each transaction 2^20 slots (see sql/migrations/00001_event_store.sql).
+const MaxEventsPerTransaction = 1<<20 - 1
+
+// MaxBatch bounds one Append call; larger imports append in several calls.
+const MaxBatch = 10_000
+
+// AppendHook runs inside the appending transaction after the events are
+// stored; an error rolls the append back. The outbox uses it to publish the
+// events to watermill atomically with storing them.
+type AppendHook func(ctx context.Context, tx pgx.Tx, events []domain.RecordedEvent) error
+
+// EventStore is the append-only event log in PostgreSQL.
+type EventStore struct {
+	pool  *pgxpool.Pool
+	hooks []AppendHook
+}
+
+// NewEventStore returns a store over pool. Hooks run, in order, inside every
+// append's transaction.
+func NewEventStore(pool *pgxpool.Pool, hooks ...AppendHook) *EventStore {
+	if pool == nil {
+		panic("postgres.NewEventStore: nil pool")
+	}
+	return &EventStore{pool: pool, hooks: hooks}
+}
+
+// Append stores events at the end of stream in one transaction, provided the
+// stream is at the expected version. Re-appending events that are all already
+// stored in that stream is a no-op reported with Duplicate set.
+func (s *EventStore) Append(ctx context.Context, stream string, expected domain.ExpectedVersion, events ...domain.EventData) (domain.AppendResult, error) {
+	if err := validateAppend(stream, expected, events); err != nil {
+		return domain.AppendResult{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		var res domain.AppendResult
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			var err error
+			res, err = s.append(ctx, tx, stream, expected, events)
+			return err
+		})
+		if err == nil {
+			return res, nil
+		}
+		res, err = s.resolveFailure(ctx, s.pool, stream, expected, events, err)
+		if retryAny(expected, err, attempt) {
+			continue
+		}
+		return res, err
+	}
+}
+
+// maxAnyAttempts bounds the retries of an AnyVersion append that lost a race
+// for the next version to a concurrent appender of the same stream.
+const maxAnyAttempts = 10
+
+// retryAny reports whether an AnyVersion append should simply try again: the
+// only way it can conflict is by losing that race, and the winner has
+// committed by the time the loser sees the unique violation.
+func retryAny(expected domain.ExpectedVersion, err error, attempt int) bool {
+	return expected == domain.AnyVersion && attempt < maxAnyAttempts && errors.Is(err, domain.ErrConcurrencyConflict)
+}
+
+// AppendTx appends inside the caller's transaction, so that the caller's own
+// writes (a read model, a subscriber's offset) commit or roll back with the
+// events. A savepoint keeps a refused append from aborting the caller's
+// transaction.
+func (s *EventStore) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected domain.ExpectedVersion, events ...domain.EventData) (domain.AppendResult, error) {
+	if err := validateAppend(stream, expected, events); err != nil {
+		return domain.AppendResult{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		var res domain.AppendResult
+		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+			var err error
+			res, err = s.append(ctx, sp, stream, expected, events)
+			return err
+		})
+		if err == nil {
+			return res, nil
+		}
+		res, err = s.resolveFailure(ctx, tx, stream, expected, events, err)
+		if retryAny(expected, err, attempt) {
+			continue
+		}
+		return res, err
+	}
+}
+
+func validateAppend(stream string, expected domain.ExpectedVersion, events []domain.EventData) error {
+	switch {
+	case stream == "":
+		return errors.New("append: empty stream id")
+	case expected < domain.AnyVersion:
+		return fmt.Errorf("append to %s: invalid expected version %d", stream, int64(expected))
+	case len(events) == 0:
+		return fmt.Errorf("append to %s: no events", stream)
+	case len(events) > MaxBatch:
+		return fmt.Errorf("append to %s: %d events exceed the batch limit of %d", stream, len(events), MaxBatch)
+	}
+	seen := make(map[uuid.UUID]struct{}, len(events))
+	for i, e := range events {
+		if e.ID == uuid.Nil {
+			return fmt.Errorf("append to %s: event %d (%s) has no id", stream, i, e.Type)
+		}
+		if e.Type == "" {
+			return fmt.Errorf("append to %s: event %d has no type", stream, i)
+		}
+		if !json.Valid(e.Data) {
+			return fmt.Errorf("append to %s: event %d (%s) data is not valid JSON", stream, i, e.Type)
+		}
+		if _, dup := seen[e.ID]; dup {
+			return fmt.Errorf("append to %s: event id %s appears twice in one batch", stream, e.ID)
+		}
+		seen[e.ID] = struct{}{}
+	}
+	return nil
+}
+
+func (s *EventStore) append(ctx context.Context, tx pgx.Tx, stream string, expected domain.ExpectedVersion, events []domain.EventData) (domain.AppendResult, error) {
+	p := gen.AppendEventsParams{
+		StreamID:        stream,
+		ExpectedVersion: int64(expected),
+		EventIds:        make([]uuid.UUID, len(events)),
+		EventTypes:      make([]string, len(events)),
+		SchemaVersions:  make([]int32, len(events)),
+		Datas:           make([]json.RawMessage, len(events)),
+		Metadatas:       make([]json.RawMessage, len(events)),
+	}
+	for i, e := range events {
+		meta, err := json.Marshal(e.Metadata)
+		if err != nil {
+			return domain.AppendResult{}, fmt.Errorf("encode metadata of %s: %w", e.Type, err)
+		}
+		p.EventIds[i], p.EventTypes[i], p.Datas[i], p.Metadatas[i] = e.ID, e.Type, e.Data, meta
+		p.SchemaVersions[i] = int32(max(e.SchemaVersion, 1))
+	}
+	rows, err := gen.New(tx).AppendEvents(ctx, p)
+	if err != nil {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	if len(rows) == 0 {
+		// The expected version did not match; resolveFailure reports the
+		// stream's actual version.
+		return domain.AppendResult{}, errVersionMismatch
+	}
+	if len(rows) != len(events) {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: stored %d of %d events", stream, len(rows), len(events))
+	}
+	recorded := make([]domain.RecordedEvent, len(events))
+	for i, e := range events {
+		e.SchemaVersion = int(p.SchemaVersions[i])
+		recorded[i] = domain.RecordedEvent{Position: rows[i].Position, StreamID: stream, StreamVersion: rows[i].StreamVersion, EventData: e}
+	}
+	for _, hook := range s.hooks {
+		if err := hook(ctx, tx, recorded); err != nil {
+			return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+		}
+	}
+	return domain.AppendResult{
+		FirstPosition:       rows[0].Position,
+		LastPosition:        rows[len(rows)-1].Position,
+		NextExpectedVersion: rows[len(rows)-1].StreamVersion,
+	}, nil
+}
+
+var errVersionMismatch = errors.New("expected version mismatch")
+
+// resolveFailure turns a failed append into the caller's answer. It runs only
+// on the slow path, after the transaction (or savepoint) rolled back: an
+// event id already stored makes the append an idempotent no-op (whole batch)
+// or an ErrDuplicateEvent (partial); a version mismatch or a lost race for the
+// same version is an ErrConcurrencyConflict naming the actual version.
+func (s *EventStore) resolveFailure(ctx context.Context, db gen.DBTX, stream string, expected domain.ExpectedVersion, events []domain.EventData, cause error) (domain.AppendResult, error) {
+	var pgErr *pgconn.PgError
+	isUnique := errors.As(cause, &pgErr) && pgErr.Code == "23505"
+	if !isUnique && !errors.Is(cause, errVersionMismatch) {
+		return domain.AppendResult{}, cause
+	}
+	q := gen.New(db)
+	ids := make([]uuid.UUID, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	stored, err := q.EventsByID(ctx, ids)
+	if err != nil {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: check stored event ids: %w", stream, err)
+	}
+	if len(stored) > 0 {
+		return duplicateResult(stream, events, stored)
+	}
+	actual, err := q.StreamVersion(ctx, stream)
+	if err != nil {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: read stream version: %w", stream, err)
+	}
+	return domain.AppendResult{}, &ConcurrencyError{Stream: stream, Expected: expected, Actual: actual}
+}
+
+func duplicateResult(stream string, events []domain.EventData, stored []gen.EventsByIDRow) (domain.AppendResult, error) {
+	if len(stored) != len(events) {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %d of %d events already stored: %w", stream, len(stored), len(events), domain.ErrDuplicateEvent)
+	}
+	for _, r := range stored {
+		if r.StreamID != stream {
+			return domain.AppendResult{}, fmt.Errorf("append to %s: event %s is stored in stream %s: %w", stream, r.EventID, r.StreamID, domain.ErrDuplicateEvent)
+		}
+	}
+	return domain.AppendResult{
+		FirstPosition:       stored[0].Position,
+		LastPosition:        stored[len(stored)-1].Position,
+		NextExpectedVersion: stored[len(stored)-1].StreamVersion,
+		Duplicate:           true,
+	}, nil
+}
+
+// ConcurrencyError says which version the stream really had. It matches
+// domain.ErrConcurrencyConflict with errors.Is.
+type ConcurrencyError struct {
+	Stream   string
+	Expected domain.ExpectedVersion
+	Actual   int64
+}
+
+func (e *ConcurrencyError) Error() string {
+	return fmt.Sprintf("append to %s: expected %s, stream is at version %d: %v", e.Stream, e.Expected, e.Actual, domain.ErrConcurrencyConflict)
+}
+
+// Unwrap lets errors.Is(err, domain.ErrConcurrencyConflict) match.
+func (e *ConcurrencyError) Unwrap() error { return domain.ErrConcurrencyConflict }
+
+// ReadStream returns up to limit events of stream after afterVersion, in
+// version order.
+func (s *EventStore) ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]domain.RecordedEvent, error) {
+	rows, err := gen.New(s.pool).ReadStream(ctx, gen.ReadStreamParams{StreamID: stream, AfterVersion: afterVersion, MaxEvents: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	return toRecorded(rows)
+}
+
+// ReadAll returns up to limit events after position, in position order. It
+// never returns an event while an event with a lower position may still
+// commit, so a follower that resumes from the last position it saw never
+// skips one.
+func (s *EventStore) ReadAll(ctx context.Context, afterPosition int64, limit int) ([]domain.RecordedEvent, error) {
+	return ReadAll(ctx, s.pool, afterPosition, limit)
+}
+
+// ReadAll is EventStore.ReadAll on any connection or transaction, so a
+// projection can read and apply in one transaction.
+func ReadAll(ctx context.Context, db gen.DBTX, afterPosition int64, limit int) ([]domain.RecordedEvent, error) {
+	rows, err := gen.New(db).ReadAll(ctx, gen.ReadAllParams{AfterPosition: afterPosition, MaxEvents: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("read all after %d: %w", afterPosition, err)
+	}
+	return toRecorded(rows)
+}
+
+// HeadPosition is the highest position a follower can read up to now.
+func (s *EventStore) HeadPosition(ctx context.Context) (int64, error) {
+	p, err := gen.New(s.pool).HeadPosition(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("head position: %w", err)
+	}
+	return p, nil
+}
+
+func toRecorded(rows []gen.Event) ([]domain.RecordedEvent, error) {
+	out := make([]domain.RecordedEvent, len(rows))
+	for i, r := range rows {
+		var meta domain.Metadata
+		if err := json.Unmarshal(r.Metadata, &meta); err != nil {
+			return nil, fmt.Errorf("decode metadata of event %s: %w", r.EventID, err)
+		}
+		out[i] = domain.RecordedEvent{
+			Position:      r.Position,
+			StreamID:      r.StreamID,
+			StreamVersion: r.StreamVersion,
+			RecordedAt:    r.RecordedAt,
+			EventData: domain.EventData{
+				ID: r.EventID, Type: r.EventType, SchemaVersion: int(r.SchemaVersion),
+				Data: r.Data, Metadata: meta,
+			},
+		}
+	}
+	return out, nil
+}

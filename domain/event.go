@@ -1,0 +1,90 @@
+package domain
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrConcurrencyConflict is returned (wrapped) when an append names an
+// expected stream version that is not the stream's current version. Callers
+// reload the stream, decide again and retry.
+var ErrConcurrencyConflict = errors.New("concurrency conflict")
+
+// ErrDuplicateEvent is returned (wrapped) when some, but not all, of the
+// events in one append were already stored, or an event id is already stored
+// in another stream. Re-appending a whole batch that is already stored is not
+// an error: it is a no-op.
+var ErrDuplicateEvent = errors.New("event id already stored")
+
+// ExpectedVersion is the optimistic-concurrency guard of an append: the
+// version the caller believes the stream has. Stream versions count events,
+// so the first event of a stream has version 1.
+type ExpectedVersion int64
+
+const (
+	// AnyVersion appends whatever the stream's version is.
+	AnyVersion ExpectedVersion = -1
+	// NoStream requires that the stream has no events yet.
+	NoStream ExpectedVersion = 0
+)
+
+// ExactVersion requires the stream to be at version v (v ≥ 1; 0 is NoStream).
+func ExactVersion(v int64) ExpectedVersion { return ExpectedVersion(v) }
+
+func (e ExpectedVersion) String() string {
+	switch {
+	case e == AnyVersion:
+		return "any"
+	case e == NoStream:
+		return "no stream"
+	default:
+		return fmt.Sprintf("version %d", int64(e))
+	}
+}
+
+// Metadata travels with every event. It answers the auditor's "who, why and
+// in response to what": the correlation id ties every event of one user
+// request together, the causation id names the event or command that caused
+// this one.
+type Metadata struct {
+	CorrelationID string `json:"correlation_id,omitempty"`
+	CausationID   string `json:"causation_id,omitempty"`
+	Actor         string `json:"actor,omitempty"`
+	RequestID     string `json:"request_id,omitempty"`
+}
+
+// EventData is an event ready to be stored: its payload already encoded.
+type EventData struct {
+	ID            uuid.UUID
+	Type          string
+	SchemaVersion int
+	Data          json.RawMessage
+	Metadata      Metadata
+}
+
+// RecordedEvent is an event as the store holds it.
+type RecordedEvent struct {
+	// Position orders the whole log: a reader following positions sees events
+	// in the order their transactions became visible. Positions are unique and
+	// increasing but not dense.
+	Position      int64
+	StreamID      string
+	StreamVersion int64
+	EventData
+	RecordedAt time.Time
+}
+
+// AppendResult tells the caller where its events landed.
+type AppendResult struct {
+	// FirstPosition and LastPosition bound the appended events' positions.
+	FirstPosition, LastPosition int64
+	// NextExpectedVersion is the stream's version after the append.
+	NextExpectedVersion int64
+	// Duplicate is true when every event was already stored and nothing was
+	// appended.
+	Duplicate bool
+}

@@ -1,0 +1,65 @@
+-- name: AppendEvents :many
+-- Appends a batch to one stream in a single statement. The batch lands only
+-- when the stream is at the expected version (-1 accepts any); otherwise no
+-- row is inserted and the caller reports a conflict. Two concurrent appenders
+-- of the same version cannot both win: the second hits
+-- events_stream_version_key. Positions continue after any events this
+-- transaction already appended.
+WITH current_version AS (
+    SELECT COALESCE(max(e.stream_version), 0)::bigint AS version
+    FROM events e
+    WHERE e.stream_id = sqlc.arg(stream_id)::text
+), allowed AS (
+    SELECT cv.version FROM current_version cv
+    WHERE sqlc.arg(expected_version)::bigint = -1 OR cv.version = sqlc.arg(expected_version)::bigint
+), xact AS (
+    SELECT (pg_current_xact_id()::text::bigint << 20) AS base
+), start AS (
+    SELECT COALESCE(
+        (SELECT max(e.position) FROM events e, xact
+          WHERE e.position > xact.base AND e.position < xact.base + 1048576),
+        (SELECT base FROM xact))::bigint AS position
+)
+INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+SELECT start.position + i, sqlc.arg(stream_id)::text, allowed.version + i,
+       (sqlc.arg(event_ids)::uuid[])[i], (sqlc.arg(event_types)::text[])[i],
+       (sqlc.arg(schema_versions)::int[])[i], (sqlc.arg(datas)::jsonb[])[i],
+       (sqlc.arg(metadatas)::jsonb[])[i]
+FROM allowed, start, generate_subscripts(sqlc.arg(event_ids)::uuid[], 1) AS i
+RETURNING position, stream_version;
+
+-- name: StreamVersion :one
+SELECT COALESCE(max(stream_version), 0)::bigint AS version
+FROM events
+WHERE stream_id = $1;
+
+-- name: EventsByID :many
+SELECT position, stream_id, stream_version, event_id
+FROM events
+WHERE event_id = ANY(sqlc.arg(event_ids)::uuid[])
+ORDER BY position;
+
+-- name: ReadStream :many
+SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+FROM events
+WHERE stream_id = sqlc.arg(stream_id) AND stream_version > sqlc.arg(after_version)
+ORDER BY stream_version
+LIMIT sqlc.arg(max_events);
+
+-- name: ReadAll :many
+-- Reads the log in position order, but only below the visibility horizon:
+-- every transaction whose id is below pg_snapshot_xmin has finished, so no
+-- event can later appear below that horizon. Events of transactions still
+-- in flight wait for the next call.
+SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+FROM events
+WHERE position > sqlc.arg(after_position)
+  AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
+ORDER BY position
+LIMIT sqlc.arg(max_events);
+
+-- name: HeadPosition :one
+-- The highest position a follower can currently read up to.
+SELECT COALESCE(max(position), 0)::bigint AS position
+FROM events
+WHERE position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20);
