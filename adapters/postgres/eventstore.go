@@ -22,24 +22,32 @@ const MaxEventsPerTransaction = 1<<20 - 1
 // MaxBatch bounds one Append call; larger imports append in several calls.
 const MaxBatch = 10_000
 
-// AppendHook runs inside the appending transaction after the events are
-// stored; an error rolls the append back. The outbox uses it to publish the
-// events to watermill atomically with storing them.
-type AppendHook func(ctx context.Context, tx pgx.Tx, events []domain.RecordedEvent) error
-
-// EventStore is the append-only event log in PostgreSQL.
+// EventStore is the append-only event log in PostgreSQL. Every append also
+// writes the events to the watermill outbox topic in the same statement, so
+// an event is never stored without being delivered to handlers, nor
+// delivered without being stored.
 type EventStore struct {
-	pool  *pgxpool.Pool
-	hooks []AppendHook
+	pool    *pgxpool.Pool
+	publish bool
 }
 
-// NewEventStore returns a store over pool. Hooks run, in order, inside every
-// append's transaction.
-func NewEventStore(pool *pgxpool.Pool, hooks ...AppendHook) *EventStore {
+// Option configures an EventStore.
+type Option func(*EventStore)
+
+// WithoutOutbox stores events without publishing them to watermill. Only
+// benchmarks use it, to price the outbox.
+func WithoutOutbox() Option { return func(s *EventStore) { s.publish = false } }
+
+// NewEventStore returns a store over pool.
+func NewEventStore(pool *pgxpool.Pool, opts ...Option) *EventStore {
 	if pool == nil {
 		panic("postgres.NewEventStore: nil pool")
 	}
-	return &EventStore{pool: pool, hooks: hooks}
+	s := &EventStore{pool: pool, publish: true}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Append stores events at the end of stream in one transaction, provided the
@@ -50,12 +58,8 @@ func (s *EventStore) Append(ctx context.Context, stream string, expected domain.
 		return domain.AppendResult{}, err
 	}
 	for attempt := 1; ; attempt++ {
-		var res domain.AppendResult
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			var err error
-			res, err = s.append(ctx, tx, stream, expected, events)
-			return err
-		})
+		// One statement, so no explicit transaction: it commits on its own.
+		res, err := s.append(ctx, s.pool, stream, expected, events)
 		if err == nil {
 			return res, nil
 		}
@@ -134,7 +138,7 @@ func validateAppend(stream string, expected domain.ExpectedVersion, events []dom
 	return nil
 }
 
-func (s *EventStore) append(ctx context.Context, tx pgx.Tx, stream string, expected domain.ExpectedVersion, events []domain.EventData) (domain.AppendResult, error) {
+func (s *EventStore) append(ctx context.Context, db gen.DBTX, stream string, expected domain.ExpectedVersion, events []domain.EventData) (domain.AppendResult, error) {
 	p := gen.AppendEventsParams{
 		StreamID:        stream,
 		ExpectedVersion: int64(expected),
@@ -143,6 +147,7 @@ func (s *EventStore) append(ctx context.Context, tx pgx.Tx, stream string, expec
 		SchemaVersions:  make([]int32, len(events)),
 		Datas:           make([]json.RawMessage, len(events)),
 		Metadatas:       make([]json.RawMessage, len(events)),
+		Publish:         s.publish,
 	}
 	for i, e := range events {
 		meta, err := json.Marshal(e.Metadata)
@@ -152,7 +157,7 @@ func (s *EventStore) append(ctx context.Context, tx pgx.Tx, stream string, expec
 		p.EventIds[i], p.EventTypes[i], p.Datas[i], p.Metadatas[i] = e.ID, e.Type, e.Data, meta
 		p.SchemaVersions[i] = int32(max(e.SchemaVersion, 1))
 	}
-	rows, err := gen.New(tx).AppendEvents(ctx, p)
+	rows, err := gen.New(db).AppendEvents(ctx, p)
 	if err != nil {
 		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
 	}
@@ -163,16 +168,6 @@ func (s *EventStore) append(ctx context.Context, tx pgx.Tx, stream string, expec
 	}
 	if len(rows) != len(events) {
 		return domain.AppendResult{}, fmt.Errorf("append to %s: stored %d of %d events", stream, len(rows), len(events))
-	}
-	recorded := make([]domain.RecordedEvent, len(events))
-	for i, e := range events {
-		e.SchemaVersion = int(p.SchemaVersions[i])
-		recorded[i] = domain.RecordedEvent{Position: rows[i].Position, StreamID: stream, StreamVersion: rows[i].StreamVersion, EventData: e}
-	}
-	for _, hook := range s.hooks {
-		if err := hook(ctx, tx, recorded); err != nil {
-			return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
-		}
 	}
 	return domain.AppendResult{
 		FirstPosition:       rows[0].Position,

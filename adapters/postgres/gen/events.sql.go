@@ -8,6 +8,7 @@ package gen
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -19,7 +20,7 @@ WITH current_version AS (
     WHERE e.stream_id = $1::text
 ), allowed AS (
     SELECT cv.version FROM current_version cv
-    WHERE $7::bigint = -1 OR cv.version = $7::bigint
+    WHERE $2::bigint = -1 OR cv.version = $2::bigint
 ), xact AS (
     SELECT (pg_current_xact_id()::text::bigint << 20) AS base
 ), start AS (
@@ -27,46 +28,73 @@ WITH current_version AS (
         (SELECT max(e.position) FROM events e, xact
           WHERE e.position > xact.base AND e.position < xact.base + 1048576),
         (SELECT base FROM xact))::bigint AS position
+), inserted AS (
+    INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+    SELECT start.position + i, $1::text, allowed.version + i,
+           ($3::uuid[])[i], ($4::text[])[i],
+           ($5::int[])[i], ($6::jsonb[])[i],
+           ($7::jsonb[])[i]
+    FROM allowed, start, generate_subscripts($3::uuid[], 1) AS i
+    RETURNING position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+), published AS (
+    INSERT INTO watermill_events (uuid, payload, metadata, transaction_id)
+    SELECT ins.event_id::text, ins.data::json,
+           (ins.metadata || jsonb_build_object(
+               'event_type', ins.event_type,
+               'schema_version', ins.schema_version::text,
+               'stream_id', ins.stream_id,
+               'stream_version', ins.stream_version::text,
+               'position', ins.position::text,
+               'recorded_at', to_char(ins.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))::json,
+           pg_current_xact_id()
+    FROM inserted ins
+    WHERE $8::boolean
+    ORDER BY ins.position
 )
-INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
-SELECT start.position + i, $1::text, allowed.version + i,
-       ($2::uuid[])[i], ($3::text[])[i],
-       ($4::int[])[i], ($5::jsonb[])[i],
-       ($6::jsonb[])[i]
-FROM allowed, start, generate_subscripts($2::uuid[], 1) AS i
-RETURNING position, stream_version
+SELECT ins.position, ins.stream_version, ins.recorded_at
+FROM inserted ins
+ORDER BY ins.position
 `
 
 type AppendEventsParams struct {
 	StreamID        string
+	ExpectedVersion int64
 	EventIds        []uuid.UUID
 	EventTypes      []string
 	SchemaVersions  []int32
 	Datas           []json.RawMessage
 	Metadatas       []json.RawMessage
-	ExpectedVersion int64
+	Publish         bool
 }
 
 type AppendEventsRow struct {
 	Position      int64
 	StreamVersion int64
+	RecordedAt    time.Time
 }
 
-// Appends a batch to one stream in a single statement. The batch lands only
-// when the stream is at the expected version (-1 accepts any); otherwise no
-// row is inserted and the caller reports a conflict. Two concurrent appenders
-// of the same version cannot both win: the second hits
-// events_stream_version_key. Positions continue after any events this
-// transaction already appended.
+// Appends a batch to one stream in a single statement, so a standalone
+// append costs one round trip. The batch lands only when the stream is at
+// the expected version (-1 accepts any); otherwise no row is inserted and the
+// caller reports a conflict. Two concurrent appenders of the same version
+// cannot both win: the second hits events_stream_version_key. Positions
+// continue after any events this transaction already appended.
+//
+// When publish is set, the same statement writes the outbox: one watermill
+// message per event into "watermill_events", in watermill-sql's
+// DefaultPostgreSQLSchema format (uuid = event id, payload = data, metadata =
+// the event's envelope as strings), so storing and publishing commit or roll
+// back together.
 func (q *Queries) AppendEvents(ctx context.Context, arg AppendEventsParams) ([]AppendEventsRow, error) {
 	rows, err := q.db.Query(ctx, appendEvents,
 		arg.StreamID,
+		arg.ExpectedVersion,
 		arg.EventIds,
 		arg.EventTypes,
 		arg.SchemaVersions,
 		arg.Datas,
 		arg.Metadatas,
-		arg.ExpectedVersion,
+		arg.Publish,
 	)
 	if err != nil {
 		return nil, err
@@ -75,7 +103,7 @@ func (q *Queries) AppendEvents(ctx context.Context, arg AppendEventsParams) ([]A
 	items := []AppendEventsRow{}
 	for rows.Next() {
 		var i AppendEventsRow
-		if err := rows.Scan(&i.Position, &i.StreamVersion); err != nil {
+		if err := rows.Scan(&i.Position, &i.StreamVersion, &i.RecordedAt); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
