@@ -1,0 +1,98 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// maxBody bounds how much of an answer is read: provider answers are a few
+// hundred kilobytes at most, and a misbehaving server must not exhaust memory.
+const maxBody = 8 << 20
+
+// Response is a provider answer read in full.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// OK reports a 2xx status.
+func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
+// Get sends a GET and reads the whole answer. Transport failures come back as
+// *Error (timeout or upstream_error) whose text names the URL without its
+// query string, because that is where API keys travel. A non-2xx status is
+// not an error here: the caller classifies it with StatusError and the body.
+func Get(ctx context.Context, c *http.Client, rawURL string, header http.Header) (*Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request for %s: %w", RedactURL(rawURL), redactErr(err))
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, transportError("GET "+RedactURL(rawURL), err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		e := transportError("read answer of GET "+RedactURL(rawURL), err)
+		e.HTTPStatus = resp.StatusCode
+		return nil, e
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// transportError classifies a failure to get an answer at all.
+func transportError(what string, err error) *Error {
+	err = redactErr(err)
+	if isTimeout(err) || errors.Is(err, context.Canceled) {
+		return &Error{Code: domain.FailureTimeout, Message: what, Err: err}
+	}
+	// Connection refused or reset: the provider (or the path to it) is down,
+	// which is as transient as a 5xx.
+	return &Error{Code: domain.FailureUpstreamError, Message: what, Err: err}
+}
+
+// redactErr strips the URL (and so the query) from a *url.Error, which
+// net/http returns for every transport failure and which would otherwise
+// print the API key.
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: RedactURL(ue.URL), Err: ue.Err}
+	}
+	return err
+}
+
+// RedactURL returns rawURL without its query string and user info, for
+// errors and logs.
+func RedactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "REDACTED"
+	}
+	u.Fragment = ""
+	return u.String()
+}
+
+// DefaultHTTPClient is the client the provider clients use when given none.
+// Its timeout is only a backstop: each attempt is bounded by its context.
+func DefaultHTTPClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second}
+}

@@ -1,0 +1,48 @@
+package techstack_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/partnerforge/partnerforge/adapters/providers/techstack"
+)
+
+func TestBuild(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		techs   []string
+		vendor  string
+		algolia bool
+		partner []string
+	}{
+		{"nothing", []string{"jQuery", "Akamai"}, "", false, nil},
+		{"algolia", []string{"Algolia", "Shopify"}, "Algolia", true, []string{"Shopify"}},
+		{"dedicated beats engine", []string{"Elasticsearch", "Coveo"}, "Coveo", false, nil},
+		{"algolia alongside another vendor", []string{"Coveo", "Algolia DocSearch"}, "Algolia", true, nil},
+		{"engines in order", []string{"Apache Solr", "Elasticsearch"}, "Elasticsearch", false, nil},
+		{"bloomreach engagement is not search", []string{"Bloomreach Engagement"}, "", false, nil},
+		{"plus is not reported twice", []string{"Shopify Plus", "Shopify"}, "", false, []string{"Shopify Plus"}},
+		{"platform aliases", []string{"Demandware", "Hybris", "Magento 2", "ATG Web Commerce"}, "", false,
+			[]string{"Adobe Commerce (Magento)", "Salesforce Commerce Cloud", "SAP Commerce Cloud", "Oracle Commerce"}},
+		{"google retail", []string{"Vertex AI Search for Retail"}, "Google Vertex AI Search", false, nil},
+		{"constructor", []string{"Constructor.io"}, "Constructor", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := techstack.Build("builtwith", tt.techs)
+			if got.SearchVendor != tt.vendor || got.HasAlgolia != tt.algolia || !slices.Equal(got.PartnerTech, tt.partner) {
+				t.Errorf("got vendor=%q algolia=%v partner=%v", got.SearchVendor, got.HasAlgolia, got.PartnerTech)
+			}
+		})
+	}
+}
+
+func TestBuildDeduplicatesAndSorts(t *testing.T) {
+	t.Parallel()
+	got := techstack.Build("similarweb", []string{"react", "Akamai", " React ", "", "akamai"})
+	if !slices.Equal(got.Technologies, []string{"Akamai", "react"}) || got.Source != "similarweb" {
+		t.Errorf("got %+v", got)
+	}
+}
