@@ -1,0 +1,46 @@
+# PartnerForge — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+GO      ?= go
+SQLC    := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
+BIN     := bin/partnerforge
+DB      := scripts/db.sh
+
+.PHONY: all build run test lint generate check-generated bench load clean db-stop
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/partnerforge
+
+## run: build, find or start PostgreSQL, migrate, and serve on :8080 with the demo.
+run: build
+	@DATABASE_URL="$${DATABASE_URL:-$$($(DB) createdb partnerforge)}" scripts/run-demo.sh $(BIN)
+
+## test: find or start PostgreSQL, then run every test with the race detector.
+test:
+	@url=$$($(DB) url); echo "tests use PostgreSQL at $$url (each package creates its own database)"; \
+	PARTNERFORGE_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 ./...
+
+## lint: formatting, vet, and generated code up to date.
+lint: check-generated
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## generate: regenerate the sqlc code from sql/.
+generate:
+	CGO_ENABLED=0 $(SQLC) generate
+
+check-generated:
+	CGO_ENABLED=0 $(SQLC) diff
+
+## bench: event-store and pipeline benchmarks with their baselines; prints ratios.
+bench:
+	@url=$$($(DB) url); PARTNERFORGE_TEST_DATABASE_URL="$$url" scripts/bench.sh
+
+db-stop:
+	$(DB) stop
+
+clean:
+	rm -rf bin

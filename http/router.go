@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ReadinessCheck reports whether a dependency is ready to serve; /ready runs
+// every check and answers 503 naming those that failed.
+type ReadinessCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are what the HTTP layer needs from the application.
+type Deps struct {
+	Logger    *slog.Logger
+	Readiness []ReadinessCheck
+	// Metrics serves /metrics when set.
+	Metrics http.Handler
+}
+
+// NewRouter builds the gin engine with every route and middleware.
+func NewRouter(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(notFoundRoute)
+	r.NoMethod(methodNotAllowed)
+	r.Use(recoverer(d.Logger))
+
+	r.GET("/health", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/live", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/ready", readiness(d.Readiness))
+	if d.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(d.Metrics))
+	}
+	return r
+}
+
+func readiness(checks []ReadinessCheck) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		failed := map[string]any{}
+		for _, chk := range checks {
+			if err := chk.Check(ctx); err != nil {
+				failed[chk.Name] = err.Error()
+			}
+		}
+		if len(failed) > 0 {
+			abortWithError(c, http.StatusServiceUnavailable, CodeUnavailable, "not ready", failed)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	}
+}
+
+// recoverer turns a panic into the standard INTERNAL error and logs it.
+func recoverer(log *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		log.Error("panic serving request", slog.String("path", c.Request.URL.Path), slog.Any("panic", err))
+		abortWithError(c, http.StatusInternalServerError, CodeInternal, "internal error", nil)
+	})
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the benchmarks with their same-run baselines. Expects
+# PARTNERFORGE_TEST_DATABASE_URL (the Makefile finds or starts a server).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools="$root/.tools"
+mdb_version=1.3.1
+
+# message-db, the append-speed anchor, from its npm package.
+if [ ! -f "$tools/message-db/package/database/install.sh" ]; then
+  command -v npm >/dev/null || { echo "bench.sh: npm is needed to fetch @eventide/message-db" >&2; exit 1; }
+  mkdir -p "$tools/message-db"
+  (cd "$tools/message-db" && npm pack --silent "@eventide/message-db@$mdb_version" >/dev/null && tar xzf "eventide-message-db-$mdb_version.tgz")
+fi
+command -v psql >/dev/null || { echo "bench.sh: message-db's installer needs psql" >&2; exit 1; }
+
+echo "== event store (go run ./bench/eventstore)"
+MESSAGE_DB_DIR="$tools/message-db/package" go run ./bench/eventstore "$@"
