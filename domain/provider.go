@@ -1,6 +1,13 @@
 package domain
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrQuotaExhausted is returned (wrapped) when a provider's daily call budget
+// is spent; the provider is then not called.
+var ErrQuotaExhausted = errors.New("daily provider quota exhausted")
 
 // Provider names an external enrichment source. The string values are part of
 // the public API and of stored events: never rename them.

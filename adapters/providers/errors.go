@@ -14,7 +14,7 @@ import (
 )
 
 // ErrQuotaExhausted is returned by a Quota when no calls remain today.
-var ErrQuotaExhausted = errors.New("daily provider quota exhausted")
+var ErrQuotaExhausted = domain.ErrQuotaExhausted
 
 // ErrRateLimitWait wraps the error of waiting for the local rate limiter: the
 // request context ended (or would end) before a token was available, so the

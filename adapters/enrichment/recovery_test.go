@@ -1,0 +1,178 @@
+package enrichment
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+
+	"github.com/partnerforge/partnerforge/adapters/messaging"
+	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+func totalEvents(t *testing.T, h *harness) int {
+	t.Helper()
+	var n int
+	if err := h.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM events").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Every message delivered a second time — through fresh consumer groups that
+// replay the whole log to the same handlers — appends nothing.
+func TestRedeliveryAppendsNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	jobs := []*domain.Job{
+		h.waitJob(h.enrich("costco.com", false).JobID),
+		h.waitJob(h.enrich("patagonia.com", false).JobID),
+		h.waitJob(h.enrich("quota-403.example.com", false).JobID),
+	}
+	before := totalEvents(t, h)
+	relevant := 0
+	for _, j := range jobs {
+		relevant += 1 + len(j.Request().Providers) // one request, one outcome per provider
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wlog := watermill.NewSlogLogger(quiet)
+	router, err := messaging.NewRouter(h.db.Pool, wlog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handled atomic.Int64
+	count := func(fn messaging.EventHandler) messaging.EventHandler {
+		return func(ctx context.Context, e domain.RecordedEvent) error {
+			err := fn(ctx, e)
+			if err == nil {
+				handled.Add(1)
+			}
+			return err
+		}
+	}
+	sc := messaging.SubscriberConfig{PollInterval: 10 * time.Millisecond}
+	for _, hd := range []messaging.Handler{
+		{Name: DispatcherName + "_replay", Types: []string{domain.TypeEnrichmentRequested}, Handle: count(h.pipeline.dispatch)},
+		{Name: CompletionName + "_replay", Types: []string{domain.TypeProviderFetched, domain.TypeProviderFailed}, Handle: count(h.pipeline.complete)},
+	} {
+		if err := messaging.AddHandler(router, h.db.Pool, hd, sc, wlog); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = router.Run(ctx) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for handled.Load() < int64(relevant) {
+		if time.Now().After(deadline) {
+			t.Fatalf("replay handled %d of %d messages", handled.Load(), relevant)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Outcomes recorded a second time, as a refetch after a crash would.
+	for _, j := range jobs {
+		for _, p := range j.Request().Providers {
+			o, _ := j.Outcome(p)
+			if err := h.pipeline.Jobs.RecordOutcome(ctx, h.store, o, domain.Metadata{}); err != nil {
+				t.Fatalf("re-record %s: %v", p, err)
+			}
+		}
+	}
+	cancel()
+	<-done
+
+	if after := totalEvents(t, h); after != before {
+		t.Fatalf("redelivery appended %d events", after-before)
+	}
+	if q, _, err := h.queue.Depth(context.Background()); err != nil || q != 0 {
+		t.Fatalf("redelivery re-queued %d tasks (%v)", q, err)
+	}
+}
+
+// A worker dies after leasing its tasks — one of them after it had already
+// recorded the outcome. A restarted instance takes the tasks over once their
+// leases run out and completes the job with one outcome per provider.
+func TestJobResumesAfterWorkerDied(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	crashed := newHarness(t, harnessOpts{noRun: true})
+	acc := crashed.enrich("homedepot.com", false)
+
+	// The dispatcher of the crashed instance ran...
+	requested := crashed.stream(domain.JobStream(acc.JobID))[0]
+	if err := crashed.pipeline.dispatch(ctx, requested); err != nil {
+		t.Fatal(err)
+	}
+	// ...its workers leased every task and died; one had recorded its outcome.
+	tasks, err := crashed.queue.Claim(ctx, 10, 200*time.Millisecond)
+	if err != nil || len(tasks) != 3 {
+		t.Fatalf("claimed %d tasks (%v), want 3", len(tasks), err)
+	}
+	var bw postgres.FetchTask
+	for _, tk := range tasks {
+		if tk.Provider == domain.ProviderBuiltWith {
+			bw = tk
+		}
+	}
+	o := fetchOutcome(ctx, crashed.pipeline.Fetchers[domain.ProviderBuiltWith], bw)
+	if err := crashed.pipeline.Jobs.RecordOutcome(ctx, crashed.store, o, domain.Metadata{}); err != nil {
+		t.Fatal(err)
+	}
+	crashed.stop()
+
+	restarted := newHarness(t, harnessOpts{db: crashed.db, fx: crashed.fx})
+	job := restarted.waitJob(acc.JobID)
+	if job.Status() != domain.JobCompleted {
+		for _, p := range domain.AllProviders {
+			if o, _ := job.Outcome(p); o.Failed != nil {
+				t.Logf("%s failed: %+v", p, *o.Failed)
+			}
+		}
+		t.Fatalf("resumed job ended %s", job.Status())
+	}
+	types := restarted.types(domain.JobStream(acc.JobID))
+	if n := count(types, domain.TypeProviderFetched); n != 3 {
+		t.Fatalf("job stream %v: want exactly one outcome per provider", types)
+	}
+	if n := count(types, domain.TypeEnrichmentCompleted); n != 1 {
+		t.Fatalf("job stream %v: want one completion", types)
+	}
+}
+
+// A job nobody finishes fails as expired once its lifetime is over.
+func TestExpiredJobFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, harnessOpts{noRun: true})
+	acc := h.enrich("target.com", false)
+	requested := h.stream(domain.JobStream(acc.JobID))[0]
+	if err := h.pipeline.dispatch(ctx, requested); err != nil {
+		t.Fatal(err)
+	}
+	// A day later.
+	h.pipeline.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+	h.pipeline.Jobs = commandsJobHandlerAt(h.pipeline.Now)
+	if err := h.pipeline.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	job := h.waitJob(acc.JobID)
+	if job.Status() != domain.JobFailed {
+		t.Fatalf("status %s, want failed", job.Status())
+	}
+	evs := h.stream(domain.JobStream(acc.JobID))
+	last, _ := domain.Decode(evs[len(evs)-1].Type, evs[len(evs)-1].Data)
+	if f, ok := last.(domain.EnrichmentFailed); !ok || f.Reason != domain.FailureExpired {
+		t.Fatalf("last event %#v, want EnrichmentFailed{expired}", last)
+	}
+	if q, _, _ := h.queue.Depth(ctx); q != 0 {
+		t.Fatalf("%d tasks left for an expired job", q)
+	}
+	// The target can be enriched again.
+	if again := h.enrich("target.com", false); again.Reused != "" {
+		t.Fatalf("request after expiry reused %s", again.Reused)
+	}
+}

@@ -1,0 +1,155 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// FetchTask is one provider fetch of one job, leased to a worker.
+type FetchTask struct {
+	JobID    uuid.UUID
+	Provider domain.Provider
+	Domain   domain.Domain
+	Ticker   string
+	// Leases counts how often the task was leased; above 1 a worker died or
+	// gave up on it before.
+	Leases int
+}
+
+// WorkQueue holds the enrichment pipeline's pending provider fetches.
+type WorkQueue struct {
+	pool *pgxpool.Pool
+}
+
+// NewWorkQueue returns the queue over pool.
+func NewWorkQueue(pool *pgxpool.Pool) *WorkQueue { return &WorkQueue{pool: pool} }
+
+// Enqueue records a job's pending fetches in one transaction. Enqueuing
+// twice is harmless.
+func (q *WorkQueue) Enqueue(ctx context.Context, req domain.EnrichmentRequested, providers []domain.Provider) error {
+	return pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error { return enqueue(ctx, tx, req, providers) })
+}
+
+func enqueue(ctx context.Context, tx pgx.Tx, req domain.EnrichmentRequested, providers []domain.Provider) error {
+	g := gen.New(tx)
+	if err := g.InsertWork(ctx, gen.InsertWorkParams{JobID: req.JobID, Domain: req.Domain.String(), Ticker: req.Ticker, ExpiresAt: req.ExpiresAt}); err != nil {
+		return fmt.Errorf("enqueue job %s: %w", req.JobID, err)
+	}
+	for _, p := range providers {
+		if err := g.InsertFetchTask(ctx, gen.InsertFetchTaskParams{JobID: req.JobID, Provider: string(p)}); err != nil {
+			return fmt.Errorf("enqueue %s fetch of job %s: %w", p, req.JobID, err)
+		}
+	}
+	return nil
+}
+
+// Claim leases up to max tasks for lease; a task whose lease runs out is
+// claimable again.
+func (q *WorkQueue) Claim(ctx context.Context, max int, lease time.Duration) ([]FetchTask, error) {
+	rows, err := gen.New(q.pool).ClaimFetchTasks(ctx, gen.ClaimFetchTasksParams{MaxTasks: int32(max), LeaseSeconds: lease.Seconds()})
+	if err != nil {
+		return nil, fmt.Errorf("claim fetch tasks: %w", err)
+	}
+	out := make([]FetchTask, 0, len(rows))
+	for _, r := range rows {
+		d, err := domain.ParseDomain(r.Domain)
+		if err != nil {
+			return nil, fmt.Errorf("claimed task of job %s: %w", r.JobID, err)
+		}
+		p, err := domain.ParseProvider(r.Provider)
+		if err != nil {
+			return nil, fmt.Errorf("claimed task of job %s: %w", r.JobID, err)
+		}
+		out = append(out, FetchTask{JobID: r.JobID, Provider: p, Domain: d, Ticker: r.Ticker, Leases: int(r.Leases)})
+	}
+	return out, nil
+}
+
+// Done removes a task whose outcome is stored.
+func (q *WorkQueue) Done(ctx context.Context, jobID uuid.UUID, p domain.Provider) error {
+	if err := gen.New(q.pool).DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: jobID, Provider: string(p)}); err != nil {
+		return fmt.Errorf("complete %s fetch of job %s: %w", p, jobID, err)
+	}
+	return nil
+}
+
+// Finish removes a finished job's work; the completion handler does it inside
+// its transaction.
+func (q *WorkQueue) Finish(ctx context.Context, db gen.DBTX, jobID uuid.UUID) error {
+	if err := gen.New(db).DeleteWork(ctx, jobID); err != nil {
+		return fmt.Errorf("finish work of job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// Expired lists jobs past their expiry that still have work.
+func (q *WorkQueue) Expired(ctx context.Context, now time.Time, max int) ([]uuid.UUID, error) {
+	ids, err := gen.New(q.pool).ExpiredWork(ctx, gen.ExpiredWorkParams{ExpiresAt: now, Limit: int32(max)})
+	if err != nil {
+		return nil, fmt.Errorf("list expired jobs: %w", err)
+	}
+	return ids, nil
+}
+
+// Stalled lists jobs created before since whose fetches are all done but
+// which are not finished.
+func (q *WorkQueue) Stalled(ctx context.Context, since time.Time, max int) ([]uuid.UUID, error) {
+	ids, err := gen.New(q.pool).OpenWork(ctx, gen.OpenWorkParams{CreatedAt: since, Limit: int32(max)})
+	if err != nil {
+		return nil, fmt.Errorf("list stalled jobs: %w", err)
+	}
+	return ids, nil
+}
+
+// Depth reports the queued and leased task counts, for metrics.
+func (q *WorkQueue) Depth(ctx context.Context) (queued, leased int64, err error) {
+	r, err := gen.New(q.pool).CountFetchTasks(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count fetch tasks: %w", err)
+	}
+	return r.Tasks, r.Leased, nil
+}
+
+// Quota is the per-provider daily call budget, kept in PostgreSQL so a
+// restart does not reset it. Days are UTC days.
+type Quota struct {
+	pool   *pgxpool.Pool
+	limits map[domain.Provider]int
+	now    func() time.Time
+}
+
+// NewQuota returns budgets of limits calls per UTC day; a provider without a
+// positive limit is unlimited.
+func NewQuota(pool *pgxpool.Pool, limits map[domain.Provider]int, now func() time.Time) *Quota {
+	return &Quota{pool: pool, limits: limits, now: now}
+}
+
+// Take spends one call of p's budget and returns what remains, or
+// domain.ErrQuotaExhausted (wrapped) without spending when nothing remains.
+func (q *Quota) Take(ctx context.Context, p domain.Provider) (int64, error) {
+	limit := q.limits[p]
+	if limit <= 0 {
+		return -1, nil
+	}
+	day := q.now().UTC()
+	used, err := gen.New(q.pool).TakeQuota(ctx, gen.TakeQuotaParams{
+		Provider: string(p), Day: pgtype.Date{Time: day, Valid: true}, DailyLimit: int32(limit),
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("%s on %s: %w", p, day.Format(time.DateOnly), domain.ErrQuotaExhausted)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("take %s quota: %w", p, err)
+	}
+	return int64(limit) - int64(used), nil
+}

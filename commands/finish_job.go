@@ -1,0 +1,152 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// JobHandler records provider outcomes and ends jobs. The enrichment runtime
+// calls it from watermill handlers (with a store bound to the subscriber's
+// transaction) and from its workers and sweeper.
+type JobHandler struct {
+	now Clock
+}
+
+// NewJobHandler returns a handler using now for event times.
+func NewJobHandler(now Clock) *JobHandler {
+	if now == nil {
+		panic("commands.NewJobHandler: nil clock")
+	}
+	return &JobHandler{now: now}
+}
+
+// RecordOutcome appends one provider's outcome to its job. The event id is
+// derived from (job, provider), so a refetch after a crash or a repeated
+// call stores nothing new: the first outcome stands.
+func (h *JobHandler) RecordOutcome(ctx context.Context, store EventStore, o domain.ProviderOutcome, meta domain.Metadata) error {
+	var (
+		e     domain.Event
+		jobID uuid.UUID
+		p     domain.Provider
+	)
+	switch {
+	case o.Fetched != nil:
+		e, jobID, p = *o.Fetched, o.Fetched.JobID, o.Fetched.Provider
+	case o.Failed != nil:
+		e, jobID, p = *o.Failed, o.Failed.JobID, o.Failed.Provider
+	default:
+		return errors.New("record outcome: empty outcome")
+	}
+	ev, err := domain.EncodeWithID(domain.EventID(jobID.String(), "provider", string(p)), e, meta)
+	if err != nil {
+		return err
+	}
+	if _, err := store.AppendStreams(ctx, domain.StreamAppend{Stream: domain.JobStream(jobID), Expected: domain.AnyVersion, Events: []domain.EventData{ev}}); err != nil {
+		return fmt.Errorf("record %s outcome of job %s: %w", p, jobID, err)
+	}
+	return nil
+}
+
+// Finished tells the caller what FinishJob or ExpireJob did.
+type Finished struct {
+	Status domain.JobStatus
+	// Done is true when the job has ended, now or before.
+	Done bool
+}
+
+// FinishJob ends the job when every requested provider has reported: it
+// scores the target and appends the job's outcome, the target's score and
+// job closure, and the requester's released slot, all at once. It does
+// nothing while providers are pending, and nothing again for a job already
+// ended, so redelivered messages are harmless.
+func (h *JobHandler) FinishJob(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata) (Finished, error) {
+	return h.end(ctx, store, jobID, meta, func(j *domain.Job, t *domain.Target) ([]domain.Event, []domain.Event) {
+		return j.Finish(t.Profile(), h.now())
+	})
+}
+
+// ExpireJob fails a job that outlived its expiry time with reason expired.
+func (h *JobHandler) ExpireJob(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata) (Finished, error) {
+	return h.end(ctx, store, jobID, meta, func(j *domain.Job, _ *domain.Target) ([]domain.Event, []domain.Event) {
+		return j.Expire(h.now())
+	})
+}
+
+func (h *JobHandler) end(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata, decide func(*domain.Job, *domain.Target) ([]domain.Event, []domain.Event)) (Finished, error) {
+	var out Finished
+	err := retryOnConflict(ctx, "end job "+jobID.String(), func() error {
+		job, err := loadJob(ctx, store, jobID)
+		if err != nil {
+			return err
+		}
+		out = Finished{Status: job.Status(), Done: job.Status().Finished()}
+		if out.Done {
+			return nil
+		}
+		target, err := loadTarget(ctx, store, job.Domain())
+		if err != nil {
+			return err
+		}
+		jobEvents, targetEvents := decide(job, target)
+		if len(jobEvents) == 0 {
+			return nil
+		}
+		// One id per job for its ending, whichever way it ends: a completion
+		// and an expiry racing each other cannot both land.
+		key := jobID.String()
+		jobEvs, err := encodeWithKeys(meta, []string{key, "ended"}, jobEvents...)
+		if err != nil {
+			return err
+		}
+		targetEvs, err := encodeAll(key, meta, targetEvents...)
+		if err != nil {
+			return err
+		}
+		req := job.Request()
+		reqEvs, err := encodeAll(key, meta, domain.RequesterJobEnded{Requester: req.RequestedBy, JobID: jobID})
+		if err != nil {
+			return err
+		}
+		_, err = store.AppendStreams(ctx,
+			domain.StreamAppend{Stream: domain.JobStream(jobID), Expected: domain.ExactVersion(job.Version()), Events: jobEvs},
+			domain.StreamAppend{Stream: domain.TargetStream(job.Domain()), Expected: domain.ExactVersion(target.Version()), Events: targetEvs},
+			domain.StreamAppend{Stream: domain.RequesterStream(req.RequestedBy), Expected: domain.AnyVersion, Events: reqEvs},
+		)
+		if err != nil {
+			return err
+		}
+		out = Finished{Status: statusOf(jobEvents[0]), Done: true}
+		return nil
+	})
+	if err != nil {
+		return Finished{}, fmt.Errorf("end job %s: %w", jobID, err)
+	}
+	return out, nil
+}
+
+func encodeWithKeys(meta domain.Metadata, key []string, events ...domain.Event) ([]domain.EventData, error) {
+	out := make([]domain.EventData, len(events))
+	for i, e := range events {
+		var err error
+		if out[i], err = domain.EncodeWithID(domain.EventID(append(key, fmt.Sprint(i))...), e, meta); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func statusOf(e domain.Event) domain.JobStatus {
+	switch e.(type) {
+	case domain.EnrichmentCompleted:
+		return domain.JobCompleted
+	case domain.EnrichmentPartial:
+		return domain.JobPartial
+	default:
+		return domain.JobFailed
+	}
+}

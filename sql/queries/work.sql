@@ -1,0 +1,59 @@
+-- name: InsertWork :exec
+INSERT INTO enrichment_work (job_id, domain, ticker, expires_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (job_id) DO NOTHING;
+
+-- name: InsertFetchTask :exec
+INSERT INTO fetch_tasks (job_id, provider)
+VALUES ($1, $2)
+ON CONFLICT (job_id, provider) DO NOTHING;
+
+-- name: ClaimFetchTasks :many
+-- Leases up to max_tasks tasks that are not leased or whose lease ran out (a
+-- worker died mid-fetch). SKIP LOCKED lets several workers and instances
+-- claim concurrently without waiting on each other.
+WITH claimable AS (
+    SELECT t.job_id, t.provider
+    FROM fetch_tasks t
+    WHERE t.lease_until IS NULL OR t.lease_until < now()
+    ORDER BY t.lease_until NULLS FIRST, t.created_at
+    LIMIT sqlc.arg(max_tasks)
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE fetch_tasks t
+SET lease_until = now() + make_interval(secs => sqlc.arg(lease_seconds)::float8),
+    leases = t.leases + 1
+FROM claimable c, enrichment_work w
+WHERE t.job_id = c.job_id AND t.provider = c.provider AND w.job_id = t.job_id
+RETURNING t.job_id, t.provider, t.leases, w.domain, w.ticker;
+
+-- name: DeleteFetchTask :exec
+DELETE FROM fetch_tasks WHERE job_id = $1 AND provider = $2;
+
+-- name: DeleteWork :exec
+DELETE FROM enrichment_work WHERE job_id = $1;
+
+-- name: ExpiredWork :many
+SELECT job_id FROM enrichment_work WHERE expires_at < $1 ORDER BY expires_at LIMIT $2;
+
+-- name: OpenWork :many
+-- Jobs with no task left: every provider reported, but the job may not have
+-- been finished (its completion message is still on its way, or was lost in
+-- a crash before the handler ran).
+SELECT w.job_id FROM enrichment_work w
+WHERE NOT EXISTS (SELECT 1 FROM fetch_tasks t WHERE t.job_id = w.job_id)
+  AND w.created_at < $1
+ORDER BY w.created_at
+LIMIT $2;
+
+-- name: CountFetchTasks :one
+SELECT count(*)::bigint AS tasks, count(*) FILTER (WHERE lease_until > now())::bigint AS leased
+FROM fetch_tasks;
+
+-- name: TakeQuota :one
+-- Spends one unit of a provider's daily budget; no row when it is spent.
+INSERT INTO provider_quota AS q (provider, day, used)
+VALUES (sqlc.arg(provider), sqlc.arg(day), 1)
+ON CONFLICT (provider, day) DO UPDATE SET used = q.used + 1
+WHERE q.used < sqlc.arg(daily_limit)::int
+RETURNING used;
