@@ -27,13 +27,24 @@ type EnrichmentAccepted struct {
 	Reused string
 }
 
+// JobObserver hears of each job this instance opens, after its events are
+// stored. The enrichment pipeline uses it to start work without waiting for
+// its event subscription; the subscription remains the durable path.
+type JobObserver interface {
+	JobOpened(ctx context.Context, jobID uuid.UUID)
+}
+
 // RequestEnrichmentHandler opens enrichment jobs.
 type RequestEnrichmentHandler struct {
 	store        EventStore
 	policy       domain.EnrichmentPolicy
 	perRequester int
 	now          Clock
+	observers    []JobObserver
 }
+
+// Observe registers an observer of opened jobs.
+func (h *RequestEnrichmentHandler) Observe(o JobObserver) { h.observers = append(h.observers, o) }
 
 // NewRequestEnrichmentHandler needs the store, the freshness and expiry
 // policy, and the limit of jobs one requester may have in flight.
@@ -92,6 +103,11 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 	})
 	if err != nil {
 		return EnrichmentAccepted{}, fmt.Errorf("request enrichment of %s: %w", cmd.Domain, err)
+	}
+	if out.Reused == "" {
+		for _, o := range h.observers {
+			o.JobOpened(ctx, out.JobID)
+		}
 	}
 	return out, nil
 }

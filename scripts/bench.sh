@@ -15,4 +15,8 @@ fi
 command -v psql >/dev/null || { echo "bench.sh: message-db's installer needs psql" >&2; exit 1; }
 
 echo "== event store (go run ./bench/eventstore)"
-MESSAGE_DB_DIR="$tools/message-db/package" go run ./bench/eventstore "$@"
+MESSAGE_DB_DIR="$tools/message-db/package" go run ./bench/eventstore
+
+echo
+echo "== enrichment end to end (go test -bench EndToEnd ./adapters/enrichment)"
+go test -run '^$' -bench EndToEnd -benchtime 1x ./adapters/enrichment

@@ -30,7 +30,7 @@ import (
 // real fixture provider servers over loopback HTTP, real watermill
 // subscribers — the way serve wires it.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	db       *pgtest.Database
 	store    *postgres.EventStore
 	queue    *postgres.WorkQueue
@@ -46,6 +46,11 @@ type harnessOpts struct {
 	quota      map[domain.Provider]int
 	// noRun builds the pipeline without starting workers and handlers.
 	noRun bool
+	// slowPathOnly leaves new jobs to the dispatcher's subscription alone.
+	slowPathOnly bool
+	// poll is the subscribers' and workers' poll interval (default 10 ms; a
+	// negative value takes the production default).
+	poll time.Duration
 	// lease is the task lease, which also bounds a fetch (default 30 s).
 	lease time.Duration
 	// db reuses a database (a restart); nil creates one.
@@ -63,7 +68,7 @@ func defaultResilience() providers.Config {
 	}
 }
 
-func newHarness(t *testing.T, o harnessOpts) *harness {
+func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, db: o.db, fx: o.fx}
@@ -82,6 +87,12 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		}
 		h.fx = fx
 		t.Cleanup(fx.Close)
+	}
+	switch {
+	case o.poll == 0:
+		o.poll = 10 * time.Millisecond
+	case o.poll < 0:
+		o.poll = 0
 	}
 	if o.lease == 0 {
 		o.lease = 30 * time.Second
@@ -115,11 +126,15 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	h.pipeline, err = New(Deps{
 		Pool: h.db.Pool, Store: h.store, Queue: h.queue, Jobs: commands.NewJobHandler(time.Now),
 		Fetchers: fetchers, Metrics: metrics, Logger: quiet, Now: time.Now,
-	}, Config{Workers: 4, PollInterval: 10 * time.Millisecond, Lease: o.lease, SweepInterval: time.Hour})
+	}, Config{PollInterval: o.poll, // default workers, as in production
+		Lease: o.lease, SweepInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.request = commands.NewRequestEnrichmentHandler(h.store, domain.DefaultEnrichmentPolicy, 5, time.Now)
+	if !o.noRun && !o.slowPathOnly {
+		h.request.Observe(h.pipeline)
+	}
 
 	var wg sync.WaitGroup
 	h.stop = func() { cancel(); wg.Wait() }
@@ -153,7 +168,9 @@ func (h *harness) enrich(d string, force bool, providersList ...domain.Provider)
 	return acc
 }
 
-// waitJob polls the job stream until the job has ended and returns it.
+// waitJob polls the job stream until the job has ended and returns it. It
+// polls every 25 ms, as a dashboard polling job status would, not faster:
+// benchmarks run it eight times in parallel on two cores.
 func (h *harness) waitJob(id uuid.UUID) *domain.Job {
 	h.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -172,7 +189,7 @@ func (h *harness) waitJob(id uuid.UUID) *domain.Job {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("job %s did not end; last status %v", id, job)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond)
 	}
 }
 

@@ -125,8 +125,21 @@ func (p *Pipeline) dispatch(ctx context.Context, e domain.RecordedEvent) error {
 	if err != nil {
 		return err
 	}
-	req := ev.(domain.EnrichmentRequested)
-	evs, err := p.Store.ReadStream(ctx, domain.JobStream(req.JobID), 0, 1000)
+	return p.enqueue(ctx, ev.(domain.EnrichmentRequested).JobID)
+}
+
+// JobOpened is the fast path of a job opened by this instance: enqueue its
+// fetches at once rather than after the dispatcher's next poll. The
+// dispatcher still sees the request and finds the work done; if this fails,
+// it does the work.
+func (p *Pipeline) JobOpened(ctx context.Context, jobID uuid.UUID) {
+	if err := p.enqueue(ctx, jobID); err != nil {
+		p.Logger.Warn("enqueue new job; the dispatcher will", slog.String("job_id", jobID.String()), slog.Any("error", err))
+	}
+}
+
+func (p *Pipeline) enqueue(ctx context.Context, jobID uuid.UUID) error {
+	evs, err := p.Store.ReadStream(ctx, domain.JobStream(jobID), 0, 1000)
 	if err != nil {
 		return err
 	}
@@ -137,7 +150,7 @@ func (p *Pipeline) dispatch(ctx context.Context, e domain.RecordedEvent) error {
 	if job.Status().Finished() || len(job.Pending()) == 0 {
 		return nil
 	}
-	if err := p.Queue.Enqueue(ctx, req, job.Pending()); err != nil {
+	if err := p.Queue.Enqueue(ctx, job.Request(), job.Pending()); err != nil {
 		return err
 	}
 	p.Notify()
@@ -160,6 +173,11 @@ func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent) error {
 		jobID = ev.JobID
 	}
 	meta := domain.Metadata{CorrelationID: e.Metadata.CorrelationID, CausationID: e.ID.String(), Actor: CompletionName}
+	return p.finish(ctx, jobID, meta)
+}
+
+// finish ends the job if every provider reported, and drops its work.
+func (p *Pipeline) finish(ctx context.Context, jobID uuid.UUID, meta domain.Metadata) error {
 	res, err := p.Jobs.FinishJob(ctx, p.Store, jobID, meta)
 	if err != nil {
 		return err
@@ -264,6 +282,12 @@ func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
 	}
 	if err := p.Queue.Done(ctx, t.JobID, t.Provider); err != nil {
 		log.Error("drop finished task", slog.Any("error", err))
+	}
+	// Fast path: the worker that records the last outcome ends the job at
+	// once. The completion handler, reacting to the outcome event, is the
+	// durable path and finds the job ended.
+	if err := p.finish(ctx, t.JobID, meta); err != nil {
+		log.Warn("end job; the completion handler will", slog.Any("error", err))
 	}
 	if outcome.Failed != nil {
 		log.Warn("provider failed", slog.String("code", string(outcome.Failed.Code)), slog.Int("attempts", outcome.Failed.Attempts))

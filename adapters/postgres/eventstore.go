@@ -19,6 +19,10 @@ import (
 // each transaction 2^20 slots (see sql/migrations/00001_event_store.sql).
 const MaxEventsPerTransaction = 1<<20 - 1
 
+// ErrTransactionFull refuses an append that would take a transaction past
+// MaxEventsPerTransaction events.
+var ErrTransactionFull = fmt.Errorf("more than %d events in one transaction", MaxEventsPerTransaction)
+
 // MaxBatch bounds one Append call; larger imports append in several calls.
 const MaxBatch = 10_000
 
@@ -248,7 +252,9 @@ func (s *EventStore) append(ctx context.Context, db gen.DBTX, stream string, exp
 		return domain.AppendResult{}, errVersionMismatch
 	}
 	if len(rows) != len(events) {
-		return domain.AppendResult{}, fmt.Errorf("append to %s: stored %d of %d events", stream, len(rows), len(events))
+		// Only the per-transaction position limit stores part of a batch;
+		// the error rolls the statement's rows back with the transaction.
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ErrTransactionFull)
 	}
 	return domain.AppendResult{
 		FirstPosition:       rows[0].Position,

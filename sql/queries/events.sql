@@ -31,7 +31,10 @@ WITH current_version AS (
            (sqlc.arg(event_ids)::uuid[])[i], (sqlc.arg(event_types)::text[])[i],
            (sqlc.arg(schema_versions)::int[])[i], (sqlc.arg(datas)::jsonb[])[i],
            (sqlc.arg(metadatas)::jsonb[])[i]
-    FROM allowed, start, generate_subscripts(sqlc.arg(event_ids)::uuid[], 1) AS i
+    FROM allowed, start, xact, generate_subscripts(sqlc.arg(event_ids)::uuid[], 1) AS i
+    -- A transaction owns 2^20 positions; beyond them the append stores
+    -- fewer rows than asked and the caller reports it.
+    WHERE start.position + i < xact.base + 1048576
     RETURNING position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
 ), published AS (
     INSERT INTO watermill_events (uuid, payload, metadata, transaction_id)

@@ -34,7 +34,10 @@ WITH current_version AS (
            ($3::uuid[])[i], ($4::text[])[i],
            ($5::int[])[i], ($6::jsonb[])[i],
            ($7::jsonb[])[i]
-    FROM allowed, start, generate_subscripts($3::uuid[], 1) AS i
+    FROM allowed, start, xact, generate_subscripts($3::uuid[], 1) AS i
+    -- A transaction owns 2^20 positions; beyond them the append stores
+    -- fewer rows than asked and the caller reports it.
+    WHERE start.position + i < xact.base + 1048576
     RETURNING position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
 ), published AS (
     INSERT INTO watermill_events (uuid, payload, metadata, transaction_id)
