@@ -12,6 +12,83 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type DisplacementTarget struct {
+	Domain                  string
+	CompanyName             pgtype.Text
+	PartnerTech             pgtype.Text
+	Vertical                pgtype.Text
+	Country                 pgtype.Text
+	City                    pgtype.Text
+	State                   pgtype.Text
+	TechSpend               pgtype.Int8
+	Emails                  json.RawMessage
+	Phones                  json.RawMessage
+	Socials                 json.RawMessage
+	ExecTitles              json.RawMessage
+	SwMonthlyVisits         pgtype.Int8
+	SwBounceRate            pgtype.Float8
+	SwPagesPerVisit         pgtype.Float8
+	SwAvgDuration           pgtype.Int8
+	SwSearchTrafficPct      pgtype.Float8
+	SwRankGlobal            pgtype.Int8
+	MatchedCaseStudies      json.RawMessage
+	LeadScore               pgtype.Int8
+	CreatedAt               pgtype.Timestamptz
+	IcpTier                 pgtype.Int4
+	IcpScore                pgtype.Int4
+	ScoreReasons            json.RawMessage
+	IcpTierName             pgtype.Text
+	ScoreBreakdown          json.RawMessage
+	Ticker                  pgtype.Text
+	IsPublic                pgtype.Bool
+	EnrichmentLevel         pgtype.Text
+	LastEnriched            pgtype.Timestamptz
+	Revenue                 pgtype.Float8
+	GrossMargin             pgtype.Float8
+	TrafficGrowth           pgtype.Float8
+	CurrentSearch           pgtype.Text
+	TriggerEvents           json.RawMessage
+	ExecQuote               pgtype.Text
+	ExecName                pgtype.Text
+	ExecTitle               pgtype.Text
+	QuoteSource             pgtype.Text
+	CompetitorsUsingAlgolia json.RawMessage
+	DisplacementAngle       pgtype.Text
+	FinancialsJson          json.RawMessage
+	HiringSignals           json.RawMessage
+	TechStackJson           json.RawMessage
+	UpdatedAt               time.Time
+	LastJobID               uuid.NullUUID
+	ScoreModelVersion       pgtype.Text
+	Excluded                bool
+	ExcludedReason          pgtype.Text
+	ImportBatchID           uuid.NullUUID
+}
+
+type EnrichmentJob struct {
+	JobID       uuid.UUID
+	Domain      string
+	Status      string
+	Progress    int32
+	Providers   json.RawMessage
+	Result      json.RawMessage
+	Error       pgtype.Text
+	RequestedBy string
+	Force       bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ExpiresAt   time.Time
+	FinishedAt  pgtype.Timestamptz
+}
+
+type EnrichmentWork struct {
+	JobID     uuid.UUID
+	Domain    string
+	Ticker    string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
 type Event struct {
 	Position      int64
 	StreamID      string
@@ -22,6 +99,31 @@ type Event struct {
 	Data          json.RawMessage
 	Metadata      json.RawMessage
 	RecordedAt    time.Time
+}
+
+type FetchTask struct {
+	JobID      uuid.UUID
+	Provider   string
+	Leases     int32
+	LeaseUntil pgtype.Timestamptz
+	CreatedAt  time.Time
+}
+
+type ProjectionCheckpoint struct {
+	Name      string
+	Position  int64
+	UpdatedAt time.Time
+}
+
+type ProviderQuotum struct {
+	Provider string
+	Day      pgtype.Date
+	Used     int32
+}
+
+type TargetJobProvider struct {
+	JobID    uuid.UUID
+	Provider string
 }
 
 type WatermillEvent struct {

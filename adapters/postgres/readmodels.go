@@ -1,0 +1,205 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
+	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections/readmodel"
+)
+
+// ReadModels reads the projected views (see projections/) and converts
+// them to plain readmodel values.
+type ReadModels struct {
+	q *gen.Queries
+}
+
+// NewReadModels reads through db: the pool, or a transaction when a
+// projection needs the view it is about to change.
+func NewReadModels(db gen.DBTX) *ReadModels {
+	if db == nil {
+		panic("postgres.NewReadModels: nil db")
+	}
+	return &ReadModels{q: gen.New(db)}
+}
+
+// ListTargets returns one page of targets and the total across pages. The
+// caller validates the filter; Page and PerPage must be at least 1.
+func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) (readmodel.TargetPage, error) {
+	if f.Page < 1 || f.PerPage < 1 {
+		return readmodel.TargetPage{}, fmt.Errorf("list targets: page %d, per page %d", f.Page, f.PerPage)
+	}
+	sort := f.Sort
+	if sort == "" {
+		sort = readmodel.SortDomain
+	}
+	filter := gen.CountTargetsParams{
+		Tier: optInt(f.Tier), ScoreMin: optInt(f.ScoreMin), ScoreMax: optInt(f.ScoreMax),
+		Verticals: nonNilStrings(f.Verticals), Countries: nonNilStrings(f.Countries),
+		PartnerTech: optText(f.PartnerTech), SearchPattern: optText(containsPattern(f.Search)),
+	}
+	offset := (f.Page - 1) * f.PerPage
+	rows, err := r.q.ListTargets(ctx, gen.ListTargetsParams{
+		Tier: filter.Tier, ScoreMin: filter.ScoreMin, ScoreMax: filter.ScoreMax,
+		Verticals: filter.Verticals, Countries: filter.Countries,
+		PartnerTech: filter.PartnerTech, SearchPattern: filter.SearchPattern,
+		Sort: sort, Descending: f.Descending, PageLimit: int32(f.PerPage), PageOffset: int32(offset),
+	})
+	if err != nil {
+		return readmodel.TargetPage{}, fmt.Errorf("list targets: %w", err)
+	}
+	page := readmodel.TargetPage{Targets: make([]readmodel.TargetSummary, len(rows))}
+	for i, row := range rows {
+		page.Targets[i] = targetSummary(row)
+		page.Total = int(row.Total)
+	}
+	if len(rows) == 0 && offset > 0 {
+		// Past the last page no row carries the total: count separately.
+		total, err := r.q.CountTargets(ctx, filter)
+		if err != nil {
+			return readmodel.TargetPage{}, fmt.Errorf("count targets: %w", err)
+		}
+		page.Total = int(total)
+	}
+	return page, nil
+}
+
+// containsPattern makes a search term an ILIKE pattern matching it
+// anywhere, with LIKE's wildcards in the term taken literally.
+func containsPattern(term string) string {
+	if term == "" {
+		return ""
+	}
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term)
+	return "%" + esc + "%"
+}
+
+func targetSummary(r gen.ListTargetsRow) readmodel.TargetSummary {
+	return readmodel.TargetSummary{
+		Domain: r.Domain, CompanyName: textPtr(r.CompanyName), PartnerTech: textPtr(r.PartnerTech),
+		Vertical: textPtr(r.Vertical), Country: textPtr(r.Country), City: textPtr(r.City), State: textPtr(r.State),
+		ICPScore: int4Ptr(r.IcpScore), ICPTier: int4Ptr(r.IcpTier), ICPTierName: textPtr(r.IcpTierName),
+		LeadScore: int8Ptr(r.LeadScore), SWMonthlyVisits: int8Ptr(r.SwMonthlyVisits),
+		SWSearchTrafficPct: float8Ptr(r.SwSearchTrafficPct), TrafficGrowth: float8Ptr(r.TrafficGrowth),
+		Revenue: float8Ptr(r.Revenue), Ticker: textPtr(r.Ticker), IsPublic: boolPtr(r.IsPublic),
+		CurrentSearch: textPtr(r.CurrentSearch), EnrichmentLevel: textPtr(r.EnrichmentLevel),
+		LastEnriched: timePtr(r.LastEnriched), Excluded: r.Excluded, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// GetTarget returns the full record of a target by its normalised domain,
+// or an error wrapping readmodel.ErrNotFound.
+func (r *ReadModels) GetTarget(ctx context.Context, domain string) (readmodel.Target, error) {
+	raw, err := r.q.GetTargetRecord(ctx, domain)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return readmodel.Target{}, fmt.Errorf("target %s: %w", domain, readmodel.ErrNotFound)
+	}
+	if err != nil {
+		return readmodel.Target{}, fmt.Errorf("get target %s: %w", domain, err)
+	}
+	var t readmodel.Target
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return readmodel.Target{}, fmt.Errorf("decode target %s: %w", domain, err)
+	}
+	// A NULL jsonb column decodes as the JSON text null; make it nil like
+	// every other unknown value.
+	for _, f := range []*json.RawMessage{
+		&t.Emails, &t.Phones, &t.Socials, &t.ExecTitles, &t.MatchedCaseStudies, &t.ScoreReasons, &t.ScoreBreakdown,
+		&t.TriggerEvents, &t.CompetitorsUsingAlgolia, &t.FinancialsJSON, &t.HiringSignals, &t.TechStackJSON,
+	} {
+		if string(*f) == "null" {
+			*f = nil
+		}
+	}
+	return t, nil
+}
+
+// GetJob returns a job's view, or an error wrapping readmodel.ErrNotFound.
+func (r *ReadModels) GetJob(ctx context.Context, id uuid.UUID) (readmodel.Job, error) {
+	row, err := r.q.GetJob(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return readmodel.Job{}, fmt.Errorf("job %s: %w", id, readmodel.ErrNotFound)
+	}
+	if err != nil {
+		return readmodel.Job{}, fmt.Errorf("get job %s: %w", id, err)
+	}
+	return jobFromRow(row)
+}
+
+// ListJobs returns one page of jobs, newest first, and the total.
+func (r *ReadModels) ListJobs(ctx context.Context, f readmodel.JobFilter) (readmodel.JobPage, error) {
+	if f.Page < 1 || f.PerPage < 1 {
+		return readmodel.JobPage{}, fmt.Errorf("list jobs: page %d, per page %d", f.Page, f.PerPage)
+	}
+	offset := (f.Page - 1) * f.PerPage
+	who := optText(f.RequestedBy)
+	rows, err := r.q.ListJobs(ctx, gen.ListJobsParams{RequestedBy: who, PageLimit: int32(f.PerPage), PageOffset: int32(offset)})
+	if err != nil {
+		return readmodel.JobPage{}, fmt.Errorf("list jobs: %w", err)
+	}
+	page := readmodel.JobPage{Jobs: make([]readmodel.Job, len(rows))}
+	for i, row := range rows {
+		if page.Jobs[i], err = jobFromRow(gen.EnrichmentJob{
+			JobID: row.JobID, Domain: row.Domain, Status: row.Status, Progress: row.Progress,
+			Providers: row.Providers, Result: row.Result, Error: row.Error, RequestedBy: row.RequestedBy,
+			Force: row.Force, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt, ExpiresAt: row.ExpiresAt,
+			FinishedAt: row.FinishedAt,
+		}); err != nil {
+			return readmodel.JobPage{}, err
+		}
+		page.Total = int(row.Total)
+	}
+	if len(rows) == 0 && offset > 0 {
+		total, err := r.q.CountJobs(ctx, who)
+		if err != nil {
+			return readmodel.JobPage{}, fmt.Errorf("count jobs: %w", err)
+		}
+		page.Total = int(total)
+	}
+	return page, nil
+}
+
+func jobFromRow(row gen.EnrichmentJob) (readmodel.Job, error) {
+	j := readmodel.Job{
+		ID: row.JobID, Domain: row.Domain, Status: domain.JobStatus(row.Status), Progress: int(row.Progress),
+		Error: row.Error.String, RequestedBy: row.RequestedBy, Force: row.Force,
+		CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt, ExpiresAt: row.ExpiresAt, FinishedAt: timePtr(row.FinishedAt),
+	}
+	if err := json.Unmarshal(row.Providers, &j.Providers); err != nil {
+		return readmodel.Job{}, fmt.Errorf("decode providers of job %s: %w", row.JobID, err)
+	}
+	if len(row.Result) > 0 {
+		if err := json.Unmarshal(row.Result, &j.Result); err != nil {
+			return readmodel.Job{}, fmt.Errorf("decode result of job %s: %w", row.JobID, err)
+		}
+	}
+	return j, nil
+}
+
+// Stats counts targets per tier, vertical, country and enrichment level.
+func (r *ReadModels) Stats(ctx context.Context) (readmodel.Stats, error) {
+	rows, err := r.q.TargetStats(ctx)
+	if err != nil {
+		return readmodel.Stats{}, fmt.Errorf("target stats: %w", err)
+	}
+	s := readmodel.Stats{ByTier: map[string]int{}, ByVertical: map[string]int{}, ByCountry: map[string]int{}, ByEnrichmentLevel: map[string]int{}}
+	dims := map[string]map[string]int{"tier": s.ByTier, "vertical": s.ByVertical, "country": s.ByCountry, "enrichment_level": s.ByEnrichmentLevel}
+	for _, row := range rows {
+		key := row.Key
+		if key == "" {
+			key = readmodel.UnknownKey
+		}
+		dims[row.Dimension][key] += int(row.Targets)
+		if row.Dimension == "tier" {
+			s.Total += int(row.Targets) // every target has exactly one tier group
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,161 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// TargetsName is the displacement_targets projection's name.
+const TargetsName = "displacement_targets"
+
+// Enrichment levels the projection derives from which providers delivered
+// in a job.
+const (
+	LevelFull     = "full"     // all three providers
+	LevelStandard = "standard" // BuiltWith and SimilarWeb
+	LevelBasic    = "basic"    // anything less
+)
+
+// Targets projects the displacement_targets read model: the imported
+// profile, overlaid with what enrichment jobs fetched and scored.
+type Targets struct{}
+
+func (Targets) Name() string { return TargetsName }
+
+// Tables includes target_job_providers, the projection's memory of which
+// providers delivered in each job, so a rebuild replays it too.
+func (Targets) Tables() []string { return []string{"displacement_targets", "target_job_providers"} }
+
+func (Targets) Handles(eventType string) bool {
+	switch eventType {
+	case domain.TypeTargetImported, domain.TypeTargetImportReverted, domain.TypeProviderFetched,
+		domain.TypeProviderFailed, domain.TypeScoreComputed, domain.TypeEnrichmentJobClosed:
+		return true
+	}
+	return false
+}
+
+func (Targets) Apply(ctx context.Context, db gen.DBTX, re domain.RecordedEvent, e domain.Event) error {
+	q := gen.New(db)
+	switch e := e.(type) {
+	case domain.TargetImported:
+		profile, err := json.Marshal(e.Profile)
+		if err != nil {
+			return fmt.Errorf("encode profile: %w", err)
+		}
+		return q.UpsertImportedTarget(ctx, gen.UpsertImportedTargetParams{
+			Domain: e.Domain.String(), UpdatedAt: re.RecordedAt, BatchID: e.BatchID, Profile: profile,
+		})
+	case domain.TargetImportReverted:
+		return q.DeleteImportedTarget(ctx, gen.DeleteImportedTargetParams{Domain: e.Domain.String(), BatchID: e.BatchID})
+	case domain.ProviderFetched:
+		if err := q.RecordProviderDelivered(ctx, gen.RecordProviderDeliveredParams{JobID: e.JobID, Provider: string(e.Provider)}); err != nil {
+			return err
+		}
+		return applyProviderData(ctx, q, e.Domain.String(), e.Data, re)
+	case domain.ProviderFailed:
+		return q.ForgetProviderDelivered(ctx, gen.ForgetProviderDeliveredParams{JobID: e.JobID, Provider: string(e.Provider)})
+	case domain.ScoreComputed:
+		return applyScore(ctx, q, e, re)
+	case domain.EnrichmentJobClosed:
+		if e.Outcome != domain.JobCompleted && e.Outcome != domain.JobPartial {
+			return nil // a failed job leaves the target as it was
+		}
+		delivered, err := q.ProvidersDelivered(ctx, e.JobID)
+		if err != nil {
+			return err
+		}
+		return q.MarkTargetEnriched(ctx, gen.MarkTargetEnrichedParams{
+			Domain: e.Domain.String(), EnrichedAt: e.ClosedAt, Level: EnrichmentLevel(delivered),
+			JobID: e.JobID, UpdatedAt: re.RecordedAt,
+		})
+	}
+	return nil
+}
+
+// EnrichmentLevel names how complete a job's enrichment was from the
+// providers that delivered in it.
+func EnrichmentLevel(delivered []string) string {
+	has := func(p domain.Provider) bool { return slices.Contains(delivered, string(p)) }
+	switch {
+	case has(domain.ProviderBuiltWith) && has(domain.ProviderSimilarWeb) && has(domain.ProviderYahooFinance):
+		return LevelFull
+	case has(domain.ProviderBuiltWith) && has(domain.ProviderSimilarWeb):
+		return LevelStandard
+	}
+	return LevelBasic
+}
+
+func applyProviderData(ctx context.Context, q *gen.Queries, d string, data domain.ProviderData, re domain.RecordedEvent) error {
+	switch {
+	case data.Traffic != nil:
+		t := data.Traffic
+		return q.UpsertTargetTraffic(ctx, gen.UpsertTargetTrafficParams{
+			Domain: d, MonthlyVisits: t.MonthlyVisits, BounceRate: t.BounceRate, PagesPerVisit: t.PagesPerVisit,
+			AvgDuration: int64(math.Round(t.AvgDurationSeconds)), SearchTrafficShare: t.SearchTrafficShare,
+			RankGlobal: pgtype.Int8{Int64: t.GlobalRank, Valid: t.GlobalRank > 0},
+			// The legacy column is in percentage points, the provider's
+			// growth a fraction; rounding drops float noise (0.123*100).
+			TrafficGrowthPoints: math.Round(t.TrafficGrowth*100*1e6) / 1e6,
+			UpdatedAt:           re.RecordedAt,
+		})
+	case data.Tech != nil:
+		stack, err := json.Marshal(data.Tech)
+		if err != nil {
+			return fmt.Errorf("encode tech stack: %w", err)
+		}
+		return q.UpsertTargetTech(ctx, gen.UpsertTargetTechParams{
+			Domain: d, TechStack: stack, CurrentSearch: optText(data.Tech.SearchVendor), UpdatedAt: re.RecordedAt,
+		})
+	case data.Financials != nil:
+		f := data.Financials
+		fin, err := json.Marshal(f)
+		if err != nil {
+			return fmt.Errorf("encode financials: %w", err)
+		}
+		// Zero revenue or margin is how the provider says "not reported".
+		return q.UpsertTargetFinancials(ctx, gen.UpsertTargetFinancialsParams{
+			Domain: d, Ticker: optText(f.Ticker),
+			Revenue:     pgtype.Float8{Float64: f.Revenue, Valid: f.Revenue != 0},
+			GrossMargin: pgtype.Float8{Float64: f.GrossMargin, Valid: f.GrossMargin != 0},
+			Financials:  fin, UpdatedAt: re.RecordedAt,
+		})
+	}
+	return nil
+}
+
+func applyScore(ctx context.Context, q *gen.Queries, e domain.ScoreComputed, re domain.RecordedEvent) error {
+	s := e.Score
+	breakdown, err := json.Marshal(nonNil(s.Breakdown))
+	if err != nil {
+		return fmt.Errorf("encode breakdown: %w", err)
+	}
+	reasons, err := json.Marshal(nonNil(s.Reasons))
+	if err != nil {
+		return fmt.Errorf("encode reasons: %w", err)
+	}
+	return q.UpsertTargetScore(ctx, gen.UpsertTargetScoreParams{
+		Domain: e.Domain.String(), Score: int32(s.Value), Tier: int32(s.Tier), TierName: s.TierName,
+		Breakdown: breakdown, Reasons: reasons, ModelVersion: s.ModelVersion,
+		Excluded: s.Excluded, ExcludedReason: optText(s.ExcludedReason),
+		JobID: e.JobID, UpdatedAt: re.RecordedAt,
+	})
+}
+
+func optText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+
+// nonNil makes an absent list encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,188 @@
+package projections_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections"
+	"github.com/partnerforge/partnerforge/projections/projectiontest"
+	"github.com/partnerforge/partnerforge/projections/readmodel"
+)
+
+// uniqueDomain keeps parallel tests on the shared database apart.
+func uniqueDomain(prefix string) string { return prefix + "-" + uuid.NewString()[:8] + ".com" }
+
+func getTarget(t *testing.T, d string) (readmodel.Target, error) {
+	t.Helper()
+	return postgres.NewReadModels(db.Pool).GetTarget(context.Background(), d)
+}
+
+func TestTargetsImportAndRevert(t *testing.T) {
+	t.Parallel()
+	s := store(db)
+	batch, other := uuid.New(), uuid.New()
+	kept, reverted, foreign := uniqueDomain("kept"), uniqueDomain("reverted"), uniqueDomain("foreign")
+	p := projectiontest.Profile(kept, "Kept Co", "Fashion", "US", 72)
+	growth, share := 12.5, 0.38
+	p.TrafficGrowth, p.SWSearchTrafficPct = &growth, &share
+	p.Emails = []byte(`["info@kept.com"]`)
+	projectiontest.Import(t, s, batch, p,
+		projectiontest.Profile(reverted, "Reverted Co", "Fashion", "US", 50),
+		projectiontest.Profile(foreign, "Foreign Co", "Fashion", "DE", 30))
+	projectiontest.Revert(t, s, batch, reverted)
+	projectiontest.Revert(t, s, other, foreign) // another batch cannot withdraw it
+	catchUp(t, newRunner(t, db))
+
+	got, err := getTarget(t, kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got.CompanyName != "Kept Co" || *got.ICPScore != 72 || *got.ICPTier != 2 || *got.TrafficGrowth != 12.5 ||
+		*got.SWSearchTrafficPct != 0.38 || string(got.Emails) != `["info@kept.com"]` || *got.Country != "US" {
+		t.Errorf("imported row = %s", mustJSON(t, got))
+	}
+	if got.ImportBatchID == nil || *got.ImportBatchID != batch || got.ScoreModelVersion != nil || got.City != nil {
+		t.Errorf("batch %v, model %v, city %v", got.ImportBatchID, got.ScoreModelVersion, got.City)
+	}
+	if _, err := getTarget(t, reverted); !errors.Is(err, readmodel.ErrNotFound) {
+		t.Errorf("reverted target: err = %v, want not found", err)
+	}
+	if _, err := getTarget(t, foreign); err != nil {
+		t.Errorf("target reverted by another batch: %v", err)
+	}
+}
+
+func TestTargetsEnrichment(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+	fetchedOnly := func(ps ...domain.Provider) map[domain.Provider]domain.ProviderData {
+		all, out := projectiontest.AllFetched(), map[domain.Provider]domain.ProviderData{}
+		for _, p := range ps {
+			out[p] = all[p]
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		imported  bool
+		fetched   map[domain.Provider]domain.ProviderData
+		failed    map[domain.Provider]domain.FailureCode
+		wantLevel string // "" when the job fails and the row keeps its level
+	}{
+		{"all three deliver", true, projectiontest.AllFetched(), nil, projections.LevelFull},
+		{"finance fails", true, fetchedOnly(domain.ProviderBuiltWith, domain.ProviderSimilarWeb),
+			map[domain.Provider]domain.FailureCode{domain.ProviderYahooFinance: domain.FailureNoTicker}, projections.LevelStandard},
+		{"traffic only", true, fetchedOnly(domain.ProviderSimilarWeb), nil, projections.LevelBasic},
+		{"never imported", false, projectiontest.AllFetched(), nil, projections.LevelFull},
+		{"everything fails", true, nil, map[domain.Provider]domain.FailureCode{
+			domain.ProviderBuiltWith: domain.FailureTimeout, domain.ProviderSimilarWeb: domain.FailureRateLimited,
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := store(db)
+			d := uniqueDomain("enrich")
+			profile := projectiontest.Profile(d, "Enriched Co", "Fashion", "US", 20)
+			var prof *domain.TargetProfile
+			if tt.imported {
+				projectiontest.Import(t, s, uuid.New(), profile)
+				prof = &profile
+			}
+			job := projectiontest.RunJob(t, s, projectiontest.Job{Domain: d, At: at, Fetched: tt.fetched, Failed: tt.failed, Profile: prof})
+			catchUp(t, newRunner(t, db))
+
+			got, err := getTarget(t, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantLevel == "" {
+				if got.LastEnriched != nil || *got.EnrichmentLevel != "basic" || got.LastJobID != nil || *got.ICPScore != 20 {
+					t.Errorf("failed job changed the target: %s", mustJSON(t, got))
+				}
+				return
+			}
+			if got.EnrichmentLevel == nil || *got.EnrichmentLevel != tt.wantLevel {
+				t.Errorf("enrichment level %v, want %s", got.EnrichmentLevel, tt.wantLevel)
+			}
+			if got.LastEnriched == nil || !got.LastEnriched.Equal(at.Add(time.Minute)) {
+				t.Errorf("last enriched %v, want %v", got.LastEnriched, at.Add(time.Minute))
+			}
+			if got.LastJobID == nil || *got.LastJobID != job || got.ScoreModelVersion == nil || *got.ScoreModelVersion != domain.ScoringModelVersion {
+				t.Errorf("job %v model %v", got.LastJobID, got.ScoreModelVersion)
+			}
+			if got.ICPScore == nil || got.ICPTier == nil || len(got.ScoreBreakdown) == 0 || string(got.ScoreReasons) == "null" {
+				t.Errorf("score not projected: %s", mustJSON(t, got))
+			}
+			if got.ImportBatchID == nil != !tt.imported {
+				t.Errorf("import batch %v for imported=%v", got.ImportBatchID, tt.imported)
+			}
+			if _, ok := tt.fetched[domain.ProviderSimilarWeb]; ok {
+				tr := projectiontest.Traffic.Traffic
+				if *got.SWMonthlyVisits != tr.MonthlyVisits || *got.SWBounceRate != tr.BounceRate ||
+					*got.SWAvgDuration != 246 || *got.SWSearchTrafficPct != tr.SearchTrafficShare ||
+					*got.SWRankGlobal != tr.GlobalRank || *got.TrafficGrowth != 12.3 {
+					t.Errorf("traffic not projected: %s", mustJSON(t, got))
+				}
+			}
+			if _, ok := tt.fetched[domain.ProviderBuiltWith]; ok {
+				if *got.CurrentSearch != "Klevu" || len(got.TechStackJSON) == 0 {
+					t.Errorf("tech not projected: %s", mustJSON(t, got))
+				}
+			}
+			if _, ok := tt.fetched[domain.ProviderYahooFinance]; ok {
+				if *got.Revenue != 1.8e9 || *got.GrossMargin != 0.42 || *got.Ticker != "NWO" || !*got.IsPublic || len(got.FinancialsJSON) == 0 {
+					t.Errorf("financials not projected: %s", mustJSON(t, got))
+				}
+			}
+		})
+	}
+}
+
+// A re-import replaces the profile, score included: the row then shows what
+// the newer legacy snapshot says, not a blend.
+func TestTargetsReimportReplacesProfile(t *testing.T) {
+	t.Parallel()
+	s := store(db)
+	d := uniqueDomain("reimport")
+	first := projectiontest.Profile(d, "First Name", "Fashion", "US", 20)
+	projectiontest.Import(t, s, uuid.New(), first)
+	projectiontest.RunJob(t, s, projectiontest.Job{Domain: d, At: time.Now(), Fetched: projectiontest.AllFetched(), Profile: &first})
+	second := projectiontest.Profile(d, "Second Name", "Home", "GB", 65)
+	projectiontest.Import(t, s, uuid.New(), second)
+	catchUp(t, newRunner(t, db))
+
+	got, err := getTarget(t, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got.CompanyName != "Second Name" || *got.ICPScore != 65 || got.ScoreModelVersion != nil || got.Revenue != nil || got.LastJobID == nil {
+		t.Errorf("re-imported row = %s", mustJSON(t, got))
+	}
+}
+
+func TestEnrichmentLevel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		delivered []string
+		want      string
+	}{
+		{[]string{"builtwith", "similarweb", "yahoo_finance"}, projections.LevelFull},
+		{[]string{"yahoo_finance", "similarweb", "builtwith"}, projections.LevelFull},
+		{[]string{"builtwith", "similarweb"}, projections.LevelStandard},
+		{[]string{"builtwith", "yahoo_finance"}, projections.LevelBasic},
+		{[]string{"similarweb"}, projections.LevelBasic},
+		{nil, projections.LevelBasic},
+	}
+	for _, tt := range tests {
+		if got := projections.EnrichmentLevel(tt.delivered); got != tt.want {
+			t.Errorf("EnrichmentLevel(%v) = %s, want %s", tt.delivered, got, tt.want)
+		}
+	}
+}
