@@ -39,6 +39,10 @@ check-generated:
 bench:
 	@url=$$($(DB) url); PARTNERFORGE_TEST_DATABASE_URL="$$url" scripts/bench.sh
 
+## load: REST API load test on loopback (starts the service if none answers on BASE_URL).
+load:
+	scripts/load.sh
+
 db-stop:
 	$(DB) stop
 

@@ -1,6 +1,188 @@
 package httpapi
 
-import "github.com/gin-gonic/gin"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/commands"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// EnrichmentRequester opens enrichment jobs; commands.RequestEnrichmentHandler
+// implements it.
+type EnrichmentRequester interface {
+	Handle(ctx context.Context, cmd commands.RequestEnrichment) (commands.EnrichmentAccepted, error)
+}
+
+// tooManyJobsRetryAfter is what a refused requester is told to wait. Jobs
+// usually finish within a minute, freeing a slot; a longer hint would idle
+// the dashboard, a shorter one would have it hammer the API.
+const tooManyJobsRetryAfter = 30 * time.Second
+
+// Job status words the enrich route answers with. A new job is pending; a
+// reused one may be anywhere in its life, which this route does not know,
+// so it says only that the request was accepted (the status URL tells more).
+const (
+	enrichStatusPending  = "pending"
+	enrichStatusAccepted = "accepted"
+)
+
+// enrichRequestBody is the optional body of POST /api/enrich/{domain}.
+type enrichRequestBody struct {
+	Force     bool     `json:"force"`
+	Providers []string `json:"providers"`
+}
+
+// EnrichResponse is the 202 answer: where to follow the job.
+type EnrichResponse struct {
+	JobID     string `json:"job_id"`
+	Domain    string `json:"domain"`
+	Status    string `json:"status"`
+	StatusURL string `json:"status_url"`
+	// Reused is "in_flight" when the request joined a running job and
+	// "fresh" when the target was enriched recently; absent for a new job.
+	Reused string `json:"reused,omitempty"`
+}
 
 // registerEnrichRoutes adds POST /api/enrich/{domain}.
-func registerEnrichRoutes(api gin.IRouter, d Deps) {}
+func registerEnrichRoutes(api gin.IRouter, d Deps) {
+	api.POST("/enrich/:domain", enrich(d.Enrich, d.Logger))
+}
+
+func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return func(c *gin.Context) {
+		if h == nil {
+			abortWithError(c, http.StatusServiceUnavailable, CodeUnavailable, "enrichment is not configured on this server", nil)
+			return
+		}
+		target, err := domain.ParseDomain(c.Param("domain"))
+		if err != nil {
+			abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, err.Error(), map[string]any{"parameter": "domain"})
+			return
+		}
+		who, ok := requesterOf(c)
+		if !ok {
+			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter,
+				"X-Requested-By must be 1–128 letters, digits or ._@+:-", map[string]any{"parameter": HeaderRequestedBy})
+			return
+		}
+		body, ok := readEnrichBody(c)
+		if !ok {
+			return
+		}
+		providers, err := domain.ParseProviders(body.Providers)
+		if err != nil {
+			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, err.Error(), map[string]any{"parameter": "providers"})
+			return
+		}
+		ctx := c.Request.Context()
+		reqID := RequestID(ctx)
+		accepted, err := h.Handle(ctx, commands.RequestEnrichment{
+			Domain: target, Force: body.Force, Providers: providers, RequestedBy: who,
+			Metadata: domain.Metadata{CorrelationID: reqID, RequestID: reqID, Actor: who},
+		})
+		if err != nil {
+			enrichFailed(c, log, err)
+			return
+		}
+		resp := EnrichResponse{
+			JobID:     accepted.JobID.String(),
+			Domain:    target.String(),
+			Status:    enrichStatusPending,
+			StatusURL: "/api/enrich/status/" + accepted.JobID.String(),
+			Reused:    accepted.Reused,
+		}
+		if accepted.Reused != "" {
+			resp.Status = enrichStatusAccepted
+		}
+		c.Header("Location", resp.StatusURL)
+		c.JSON(http.StatusAccepted, resp)
+	}
+}
+
+// readEnrichBody decodes the optional JSON body strictly: an empty body means
+// the defaults, unknown fields and trailing data are refused so a typo such
+// as "provider" cannot silently enrich with every provider. It answers the
+// error itself and reports whether to go on.
+func readEnrichBody(c *gin.Context) (enrichRequestBody, bool) {
+	var body enrichRequestBody
+	if c.Request.Body == nil {
+		return body, true
+	}
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if !abortIfTooLarge(c, err) {
+			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "could not read the request body", map[string]any{"parameter": "body"})
+		}
+		return body, false
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return body, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(&body)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err != nil {
+		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "invalid JSON body: "+err.Error(), map[string]any{"parameter": "body"})
+		return body, false
+	}
+	return body, true
+}
+
+// requesterOf names who asks. Until API keys arrive it trusts the
+// X-Requested-By header (default "anonymous"); this is the one place to
+// replace with the authenticated key's owner. The name becomes part of an
+// event-stream id, hence the strict alphabet.
+func requesterOf(c *gin.Context) (string, bool) {
+	who := c.GetHeader(HeaderRequestedBy)
+	if who == "" {
+		return "anonymous", true
+	}
+	if len(who) > 128 {
+		return "", false
+	}
+	for i := 0; i < len(who); i++ {
+		switch ch := who[i]; {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
+		case ch == '.', ch == '_', ch == '@', ch == '+', ch == ':', ch == '-':
+		default:
+			return "", false
+		}
+	}
+	return who, true
+}
+
+// enrichFailed maps the command's errors to the API's codes. Anything
+// unexpected is logged with the request id and answered as INTERNAL without
+// its text, which may name tables or hosts.
+func enrichFailed(c *gin.Context, log *slog.Logger, err error) {
+	switch {
+	case errors.Is(err, domain.ErrTooManyJobs):
+		c.Header("Retry-After", strconv.Itoa(int(tooManyJobsRetryAfter/time.Second)))
+		abortWithError(c, http.StatusTooManyRequests, CodeTooManyJobs,
+			"too many enrichment jobs in flight for this requester; retry when one finishes", nil)
+	case errors.Is(err, domain.ErrInvalidDomain):
+		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, "invalid domain", map[string]any{"parameter": "domain"})
+	case errors.Is(err, domain.ErrNoRequester):
+		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "no requester", map[string]any{"parameter": HeaderRequestedBy})
+	default:
+		log.LogAttrs(c.Request.Context(), slog.LevelError, "request enrichment failed",
+			slog.String("request_id", RequestID(c.Request.Context())), slog.String("error", err.Error()))
+		abortWithError(c, http.StatusInternalServerError, CodeInternal, "internal error", nil)
+	}
+}

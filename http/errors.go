@@ -9,8 +9,11 @@ import (
 // Error codes of the one error shape every response uses.
 const (
 	CodeInvalidParameter = "INVALID_PARAMETER"
+	CodeInvalidDomain    = "INVALID_DOMAIN"
 	CodeNotFound         = "NOT_FOUND"
 	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	CodeTooManyJobs      = "TOO_MANY_JOBS"
+	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
 	CodeUnavailable      = "UNAVAILABLE"
 	CodeInternal         = "INTERNAL"
 )

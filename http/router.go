@@ -23,6 +23,18 @@ type Deps struct {
 	Readiness []ReadinessCheck
 	// Metrics serves /metrics when set.
 	Metrics http.Handler
+	// Enrich opens enrichment jobs for POST /api/enrich/{domain}; without
+	// it the route answers 503.
+	Enrich EnrichmentRequester
+	// CORSExtraOrigins are browser origins allowed besides
+	// DefaultCORSOrigins (CORS_EXTRA_ORIGINS, see ParseOrigins).
+	CORSExtraOrigins []string
+
+	// Reads serves the dashboard's read routes; without it they answer 503.
+	Reads ReadModels
+	// JobStreams lets the job status route answer from the event log for a
+	// job the jobs projection has not reached yet.
+	JobStreams JobStreams
 }
 
 // NewRouter builds the gin engine with every route and middleware.
@@ -32,11 +44,12 @@ func NewRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(notFoundRoute)
 	r.NoMethod(methodNotAllowed)
-	r.Use(recoverer(d.Logger))
+	r.Use(middlewareChain(d)...)
 
 	r.GET("/health", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/live", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/ready", readiness(d.Readiness))
+	r.GET("/openapi.json", openAPIDocument)
 	if d.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(d.Metrics))
 	}

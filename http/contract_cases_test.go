@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// contractCase is one request of the contract test. Path may name a value an
+// earlier case captured, as {job_id}.
+type contractCase struct {
+	name   string
+	method string
+	path   string
+	header map[string]string
+	body   string
+	// want lists the acceptable statuses; wantCode the error code, if any.
+	want     []int
+	wantCode string
+	// capture stores this top-level string field of the response body for
+	// later cases.
+	capture string
+	// revalidate repeats the request with the response's ETag in
+	// If-None-Match and expects 304.
+	revalidate bool
+}
+
+var (
+	ok          = []int{http.StatusOK}
+	badRequest  = []int{http.StatusBadRequest}
+	notFound    = []int{http.StatusNotFound}
+	notAllowed  = []int{http.StatusMethodNotAllowed}
+	accepted    = []int{http.StatusAccepted}
+	limitHeader = map[string]string{HeaderRequestedBy: "contract-limit"}
+)
+
+// contractCases run in order: later cases use what earlier ones created.
+func contractCases() []contractCase {
+	get := func(name, path string, want []int, code string) contractCase {
+		return contractCase{name: name, method: http.MethodGet, path: path, want: want, wantCode: code}
+	}
+	post := func(name, path, body string, want []int, code string) contractCase {
+		return contractCase{name: name, method: http.MethodPost, path: path, body: body, want: want, wantCode: code}
+	}
+	withHeader := func(c contractCase, h map[string]string) contractCase { c.header = h; return c }
+	revalidated := func(c contractCase) contractCase { c.revalidate = true; return c }
+	captured := func(c contractCase, field string) contractCase { c.capture = field; return c }
+
+	return []contractCase{
+		// Operations.
+		revalidated(get("health", "/health", ok, "")),
+		get("live", "/live", ok, ""),
+		get("ready", "/ready", ok, ""),
+		get("metrics", "/metrics", ok, ""),
+		revalidated(get("openapi document", "/openapi.json", ok, "")),
+		post("POST on a GET route", "/health", "", notAllowed, CodeMethodNotAllowed),
+		get("unknown route", "/api/nothing-here", notFound, CodeNotFound),
+
+		// Enrichment requests.
+		captured(post("enrich with the defaults", "/api/enrich/www.Costco.com", "", accepted, ""), "job_id"),
+		post("enrich joins the job in flight", "/api/enrich/costco.com", "", accepted, ""),
+		post("enrich with options", "/api/enrich/WWW.Target.com",
+			`{"force":true,"providers":["similarweb","builtwith"]}`, accepted, ""),
+		post("enrich with an empty JSON object", "/api/enrich/bestbuy.com", `{}`, accepted, ""),
+		post("enrich a target enriched recently", "/api/enrich/zalando.de", "", accepted, ""),
+		post("enrich an invalid domain", "/api/enrich/not_a_domain", "", badRequest, CodeInvalidDomain),
+		post("enrich with an unknown field", "/api/enrich/walmart.com", `{"provider":["builtwith"]}`, badRequest, CodeInvalidParameter),
+		post("enrich with malformed JSON", "/api/enrich/walmart.com", `{"force":`, badRequest, CodeInvalidParameter),
+		post("enrich with trailing data", "/api/enrich/walmart.com", `{} {}`, badRequest, CodeInvalidParameter),
+		post("enrich with a wrong type", "/api/enrich/walmart.com", `{"force":"yes"}`, badRequest, CodeInvalidParameter),
+		post("enrich with an unknown provider", "/api/enrich/walmart.com", `{"providers":["clearbit"]}`, badRequest, CodeInvalidParameter),
+		post("enrich with a repeated provider", "/api/enrich/walmart.com", `{"providers":["yahoo_finance","yahoo_finance"]}`, badRequest, CodeInvalidParameter),
+		withHeader(post("enrich with an invalid requester", "/api/enrich/walmart.com", "", badRequest, CodeInvalidParameter),
+			map[string]string{HeaderRequestedBy: "<script>"}),
+		post("enrich with an oversize body", "/api/enrich/walmart.com",
+			`{"force":true,"pad":"`+strings.Repeat("x", int(MaxBodyBytes))+`"}`, []int{http.StatusRequestEntityTooLarge}, CodePayloadTooLarge),
+		withHeader(post("enrich within the limit 1", "/api/enrich/limit-one.com", "", accepted, ""), limitHeader),
+		withHeader(post("enrich within the limit 2", "/api/enrich/limit-two.com", "", accepted, ""), limitHeader),
+		withHeader(post("enrich within the limit 3", "/api/enrich/limit-three.com", "", accepted, ""), limitHeader),
+		withHeader(post("enrich beyond the limit", "/api/enrich/limit-four.com", "", []int{http.StatusTooManyRequests}, CodeTooManyJobs), limitHeader),
+		get("GET on the enrich route", "/api/enrich/costco.com", notAllowed, CodeMethodNotAllowed),
+
+		// Jobs. The job just opened is not projected yet: the route folds
+		// its stream.
+		revalidated(get("job status", "/api/enrich/status/{job_id}", ok, "")),
+		get("job status of an unknown job", "/api/enrich/status/00000000-0000-4000-8000-000000000000", notFound, CodeNotFound),
+		get("job status with an invalid id", "/api/enrich/status/not-a-uuid", badRequest, CodeInvalidParameter),
+		revalidated(get("jobs", "/api/enrich/jobs", ok, "")),
+		get("jobs filtered and paged", "/api/enrich/jobs?page=1&per_page=5&requested_by=contract-limit", ok, ""),
+		get("jobs with per_page 0", "/api/enrich/jobs?per_page=0", badRequest, CodeInvalidParameter),
+		get("jobs with a non-numeric page", "/api/enrich/jobs?page=two", badRequest, CodeInvalidParameter),
+
+		// Targets.
+		revalidated(get("targets", "/api/targets", ok, "")),
+		get("targets paged", "/api/targets?page=2&per_page=10", ok, ""),
+		get("targets by tier and score", "/api/targets?tier=1&score_min=60&score_max=100", ok, ""),
+		get("targets by verticals and countries", "/api/targets?vertical=Retail&vertical=Fashion&country=US&country=DE", ok, ""),
+		get("targets by partner tech and search", "/api/targets?partner_tech=Shopify&search=co", ok, ""),
+		get("targets by score", "/api/targets?sort=icp_score&order=desc", ok, ""),
+		get("targets by visits", "/api/targets?sort=sw_monthly_visits&order=desc&per_page=50", ok, ""),
+		get("targets by name", "/api/targets?sort=company_name&order=asc", ok, ""),
+		get("targets by revenue", "/api/targets?sort=revenue&order=asc&tier=2", ok, ""),
+		get("targets by last enriched", "/api/targets?sort=last_enriched", ok, ""),
+		get("targets by domain", "/api/targets?sort=domain&order=asc&page=1", ok, ""),
+		get("targets page 0", "/api/targets?page=0", badRequest, CodeInvalidParameter),
+		get("targets per_page 0", "/api/targets?per_page=0", badRequest, CodeInvalidParameter),
+		get("targets non-numeric per_page", "/api/targets?per_page=ten", badRequest, CodeInvalidParameter),
+		get("targets tier out of range", "/api/targets?tier=9", badRequest, CodeInvalidParameter),
+		get("targets negative score_min", "/api/targets?score_min=-1", badRequest, CodeInvalidParameter),
+		get("targets unknown sort", "/api/targets?sort=bogus", badRequest, CodeInvalidParameter),
+		get("targets unknown order", "/api/targets?order=up", badRequest, CodeInvalidParameter),
+		get("targets unknown parameter", "/api/targets?colour=red", badRequest, CodeInvalidParameter),
+		get("targets repeated page", "/api/targets?page=1&page=2", badRequest, CodeInvalidParameter),
+		revalidated(get("company", "/api/companies/www.Costco.com", ok, "")),
+		get("company not imported", "/api/companies/www.Unlisted-Example.com", notFound, CodeNotFound),
+		get("company with an invalid domain", "/api/companies/not_a_domain", badRequest, CodeInvalidDomain),
+		revalidated(get("stats", "/api/stats", ok, "")),
+	}
+}

@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections/projectiontest"
+)
+
+func testJobs(t *testing.T, rs *readServer) {
+	t.Run("status of a projected job", func(t *testing.T) {
+		t.Parallel()
+		var got JobStatus
+		if status := rs.get(t, "/api/enrich/status/"+rs.jobs[0].String(), &got); status != http.StatusOK {
+			t.Fatalf("status %d", status)
+		}
+		if got.JobID != rs.jobs[0] || got.Domain != readFixture[0].domain || got.Status != domain.JobCompleted || got.Progress != 100 {
+			t.Errorf("job = %+v", got)
+		}
+		if got.Result == nil || got.Result.Score == nil || got.Result.Tier == nil || got.Error != nil || got.FinishedAt == nil {
+			t.Errorf("result %+v error %v finished %v", got.Result, got.Error, got.FinishedAt)
+		}
+		bw := got.Providers["builtwith"]
+		if len(got.Providers) != 3 || bw.Status != "fetched" || bw.LatencyMS == nil || *bw.LatencyMS != 120 || bw.Error != nil || bw.Attempts != 1 {
+			t.Errorf("providers = %+v", got.Providers)
+		}
+	})
+	t.Run("status of an unknown job", func(t *testing.T) {
+		t.Parallel()
+		rs.wantError(t, "/api/enrich/status/"+uuid.NewString(), http.StatusNotFound, CodeNotFound, "")
+	})
+	for _, bad := range []string{"not-a-uuid", "123", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"} {
+		t.Run("status with id "+bad, func(t *testing.T) {
+			t.Parallel()
+			rs.wantError(t, "/api/enrich/status/"+bad, http.StatusBadRequest, CodeInvalidParameter, "job_id")
+		})
+	}
+	t.Run("list newest first", func(t *testing.T) {
+		t.Parallel()
+		var got JobList
+		if rs.get(t, "/api/enrich/jobs?requested_by=ana@example.com", &got) != http.StatusOK {
+			t.Fatal("list failed")
+		}
+		if len(got.Data) != 2 || got.Data[0].JobID != rs.jobs[2] || got.Data[1].JobID != rs.jobs[0] || got.Pagination.Total != 2 {
+			t.Errorf("ana's jobs = %s", mustMarshal(t, got))
+		}
+		for _, j := range got.Data {
+			if j.RequestedBy != "ana@example.com" {
+				t.Errorf("job of %s listed for ana", j.RequestedBy)
+			}
+		}
+	})
+	t.Run("list pages", func(t *testing.T) {
+		t.Parallel()
+		var all JobList
+		rs.get(t, "/api/enrich/jobs?per_page=200", &all)
+		for i := 1; i < len(all.Data); i++ {
+			if all.Data[i].CreatedAt.After(all.Data[i-1].CreatedAt) {
+				t.Errorf("job %d is newer than job %d", i, i-1)
+			}
+		}
+		n := all.Pagination.Total
+		if n < len(rs.jobs) || len(all.Data) != n {
+			t.Fatalf("%d jobs listed, total %d", len(all.Data), n)
+		}
+		for page := 1; page <= n+1; page++ {
+			var got JobList
+			rs.get(t, "/api/enrich/jobs?per_page=1&page="+strconv.Itoa(page), &got)
+			if got.Pagination != (Pagination{Page: page, PerPage: 1, Total: n, TotalPages: n}) {
+				t.Errorf("page %d: %+v", page, got.Pagination)
+			}
+			if page <= n && (len(got.Data) != 1 || got.Data[0].JobID != all.Data[page-1].JobID) {
+				t.Errorf("page %d holds %s", page, mustMarshal(t, got.Data))
+			}
+			if page > n && len(got.Data) != 0 {
+				t.Errorf("page past the end holds %d jobs", len(got.Data))
+			}
+		}
+	})
+	for _, tt := range []struct{ query, param string }{
+		{"per_page=0", "per_page"}, {"per_page=201", "per_page"}, {"page=two", "page"}, {"status=failed", "status"},
+		{"requested_by=a&requested_by=b", "requested_by"},
+	} {
+		t.Run("list with "+tt.query, func(t *testing.T) {
+			t.Parallel()
+			rs.wantError(t, "/api/enrich/jobs?"+tt.query, http.StatusBadRequest, CodeInvalidParameter, tt.param)
+		})
+	}
+}
+
+// A job POST /api/enrich has just opened may not be projected yet: its
+// status must come from the log, and equal the projected one later.
+func TestJobStatusBeforeProjection(t *testing.T) {
+	t.Parallel()
+	rs := newReadServer(t)
+	// Nothing runs the projections after this append, so only the
+	// fallback can answer.
+	id := projectiontest.RunJob(t, rs.store, projectiontest.Job{
+		Domain: "fresh-request.com", At: time.Now(),
+		Fetched: map[domain.Provider]domain.ProviderData{domain.ProviderSimilarWeb: projectiontest.Traffic},
+		Failed:  map[domain.Provider]domain.FailureCode{domain.ProviderYahooFinance: domain.FailureNoTicker},
+		Pending: []domain.Provider{domain.ProviderBuiltWith},
+	})
+	var got JobStatus
+	if status := rs.get(t, "/api/enrich/status/"+id.String(), &got); status != http.StatusOK {
+		t.Fatalf("status %d before the projection caught up", status)
+	}
+	yf := got.Providers["yahoo_finance"]
+	if got.Status != domain.JobRunning || got.Progress != 66 || got.Providers["builtwith"].Status != "pending" ||
+		yf.Status != "failed" || yf.Error == nil || *yf.Error != "no_ticker" || got.Result != nil {
+		t.Errorf("job from the log = %s", mustMarshal(t, got))
+	}
+	// Once projected, the answer is the same.
+	if err := rs.runner.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var projected JobStatus
+	rs.get(t, "/api/enrich/status/"+id.String(), &projected)
+	if mustMarshal(t, projected) != mustMarshal(t, got) {
+		t.Errorf("projected %s\nfrom log  %s", mustMarshal(t, projected), mustMarshal(t, got))
+	}
+}
+
+func TestReadRoutesWithoutReadModels(t *testing.T) {
+	t.Parallel()
+	srv := newUnconfiguredServer(t)
+	for _, path := range []string{"/api/targets", "/api/companies/costco.com", "/api/enrich/status/" + uuid.NewString(), "/api/enrich/jobs", "/api/stats"} {
+		srv.wantError(t, path, http.StatusServiceUnavailable, CodeUnavailable, "")
+	}
+}

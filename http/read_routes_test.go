@@ -1,0 +1,313 @@
+package httpapi
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partnerforge/partnerforge/projections/readmodel"
+)
+
+func TestReadRoutes(t *testing.T) {
+	rs := newReadServer(t)
+	var all TargetList
+	if rs.get(t, targetsPath("per_page", "200", "sort", "domain"), &all) != http.StatusOK {
+		t.Fatal("list all targets failed")
+	}
+	if len(all.Data) != len(readFixture) || all.Pagination.Total != len(readFixture) {
+		t.Fatalf("listed %d of %d targets (total %d)", len(all.Data), len(readFixture), all.Pagination.Total)
+	}
+
+	t.Run("targets filters", func(t *testing.T) { t.Parallel(); testTargetFilters(t, rs, all.Data) })
+	t.Run("targets sorts", func(t *testing.T) { t.Parallel(); testTargetSorts(t, rs) })
+	t.Run("targets pagination", func(t *testing.T) { t.Parallel(); testTargetPagination(t, rs) })
+	t.Run("targets bad parameters", func(t *testing.T) { t.Parallel(); testTargetBadParams(t, rs) })
+	t.Run("companies", func(t *testing.T) { t.Parallel(); testCompanies(t, rs) })
+	t.Run("stats", func(t *testing.T) { t.Parallel(); testStats(t, rs, all.Data) })
+	t.Run("jobs", func(t *testing.T) { t.Parallel(); testJobs(t, rs) })
+}
+
+func testTargetFilters(t *testing.T, rs *readServer, all []readmodel.TargetSummary) {
+	in := func(p *string, vs ...string) bool { return p != nil && slices.Contains(vs, *p) }
+	scoreIn := func(s readmodel.TargetSummary, lo, hi int) bool {
+		return s.ICPScore != nil && *s.ICPScore >= lo && *s.ICPScore <= hi
+	}
+	tests := []struct {
+		name   string
+		params []string
+		keep   func(readmodel.TargetSummary) bool
+	}{
+		{"tier", []string{"tier", "1"}, func(s readmodel.TargetSummary) bool { return s.ICPTier != nil && *s.ICPTier == 1 }},
+		{"score range", []string{"score_min", "40", "score_max", "72"}, func(s readmodel.TargetSummary) bool { return scoreIn(s, 40, 72) }},
+		{"score floor", []string{"score_min", "60"}, func(s readmodel.TargetSummary) bool { return scoreIn(s, 60, 100) }},
+		{"score equal bounds", []string{"score_min", "84", "score_max", "84"}, func(s readmodel.TargetSummary) bool { return scoreIn(s, 84, 84) }},
+		{"verticals", []string{"vertical", "Fashion", "vertical", "Home"}, func(s readmodel.TargetSummary) bool { return in(s.Vertical, "Fashion", "Home") }},
+		{"countries", []string{"country", "DE", "country", "GB"}, func(s readmodel.TargetSummary) bool { return in(s.Country, "DE", "GB") }},
+		{"vertical and country", []string{"vertical", "Fashion", "country", "DE"}, func(s readmodel.TargetSummary) bool {
+			return in(s.Vertical, "Fashion") && in(s.Country, "DE")
+		}},
+		{"partner tech, any case, within a list", []string{"partner_tech", "shopify plus"}, func(s readmodel.TargetSummary) bool {
+			return s.PartnerTech != nil && strings.Contains(*s.PartnerTech, "Shopify Plus")
+		}},
+		{"search by name, any case", []string{"search", "OUTFIT"}, func(s readmodel.TargetSummary) bool { return s.Domain == "alpha-outfitters.com" }},
+		{"search by domain", []string{"search", ".co.uk"}, func(s readmodel.TargetSummary) bool { return strings.HasSuffix(s.Domain, ".co.uk") }},
+		{"search with a wildcard taken literally", []string{"search", "100%"}, func(s readmodel.TargetSummary) bool { return s.Domain == "lima-100pct.com" }},
+		{"search for an underscore", []string{"search", "_"}, func(readmodel.TargetSummary) bool { return false }},
+		{"nothing matches", []string{"vertical", "Aerospace"}, func(readmodel.TargetSummary) bool { return false }},
+		{"blank filters are ignored", []string{"search", " ", "vertical", ""}, func(readmodel.TargetSummary) bool { return true }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got TargetList
+			path := targetsPath(append(tt.params, "per_page", "200", "sort", "domain")...)
+			if status := rs.get(t, path, &got); status != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, status)
+			}
+			var want []string
+			for _, s := range all {
+				if tt.keep(s) {
+					want = append(want, s.Domain)
+				}
+			}
+			var domains []string
+			for _, s := range got.Data {
+				domains = append(domains, s.Domain)
+			}
+			if !slices.Equal(domains, want) || got.Pagination.Total != len(want) {
+				t.Errorf("GET %s: %v (total %d), want %v", path, domains, got.Pagination.Total, want)
+			}
+			if len(want) == 0 && got.Data == nil {
+				t.Error("empty page encoded as null, want []")
+			}
+		})
+	}
+}
+
+// sortKey extracts a summary's sort value; ok is false for NULL.
+type sortKey func(readmodel.TargetSummary) (v string, n float64, ok bool)
+
+func testTargetSorts(t *testing.T, rs *readServer) {
+	num := func(f func(readmodel.TargetSummary) *float64) sortKey {
+		return func(s readmodel.TargetSummary) (string, float64, bool) {
+			if p := f(s); p != nil {
+				return "", *p, true
+			}
+			return "", 0, false
+		}
+	}
+	keys := map[string]sortKey{
+		"icp_score": num(func(s readmodel.TargetSummary) *float64 { return floatOf(s.ICPScore) }),
+		"sw_monthly_visits": num(func(s readmodel.TargetSummary) *float64 {
+			if s.SWMonthlyVisits == nil {
+				return nil
+			}
+			v := float64(*s.SWMonthlyVisits)
+			return &v
+		}),
+		"revenue": num(func(s readmodel.TargetSummary) *float64 { return s.Revenue }),
+		"last_enriched": func(s readmodel.TargetSummary) (string, float64, bool) {
+			if s.LastEnriched == nil {
+				return "", 0, false
+			}
+			return s.LastEnriched.UTC().Format(time.RFC3339Nano), 0, true
+		},
+		"company_name": func(s readmodel.TargetSummary) (string, float64, bool) {
+			if s.CompanyName == nil {
+				return "", 0, false
+			}
+			return strings.ToLower(*s.CompanyName), 0, true
+		},
+		"domain": func(s readmodel.TargetSummary) (string, float64, bool) { return s.Domain, 0, true },
+	}
+	for _, sort := range readmodel.SortKeys {
+		for _, order := range []string{"asc", "desc"} {
+			t.Run(sort+" "+order, func(t *testing.T) {
+				t.Parallel()
+				var got TargetList
+				if rs.get(t, targetsPath("sort", sort, "order", order, "per_page", "200"), &got) != http.StatusOK {
+					t.Fatal("list failed")
+				}
+				if len(got.Data) != len(readFixture) {
+					t.Fatalf("%d targets, want %d", len(got.Data), len(readFixture))
+				}
+				checkOrder(t, got.Data, keys[sort], order == "desc")
+			})
+		}
+	}
+	t.Run("default is best score first", func(t *testing.T) {
+		t.Parallel()
+		var got TargetList
+		rs.get(t, "/api/targets", &got)
+		checkOrder(t, got.Data, keys["icp_score"], true)
+	})
+}
+
+func floatOf(p *int) *float64 {
+	if p == nil {
+		return nil
+	}
+	f := float64(*p)
+	return &f
+}
+
+// checkOrder asserts NULLs last, values in order and ties by domain.
+func checkOrder(t *testing.T, data []readmodel.TargetSummary, key sortKey, desc bool) {
+	t.Helper()
+	for i := 1; i < len(data); i++ {
+		a, b := data[i-1], data[i]
+		as, an, aok := key(a)
+		bs, bn, bok := key(b)
+		var c int
+		switch {
+		case aok && !bok:
+			c = -1
+		case !aok && bok:
+			t.Fatalf("NULL %s before %s", a.Domain, b.Domain)
+		case aok && bok:
+			c = cmp.Or(cmp.Compare(an, bn), cmp.Compare(as, bs))
+			if desc {
+				c = -c
+			}
+		}
+		if c > 0 || c == 0 && a.Domain > b.Domain {
+			t.Fatalf("%s (%s %v) before %s (%s %v)", a.Domain, as, an, b.Domain, bs, bn)
+		}
+	}
+}
+
+func testTargetPagination(t *testing.T, rs *readServer) {
+	n := len(readFixture)
+	tests := []struct {
+		page, perPage       int
+		wantLen, wantPages  int
+		wantFirst, wantLast int // indexes into the domain-sorted fixture
+	}{
+		{1, 5, 5, 3, 0, 4},
+		{3, 5, n - 10, 3, 10, n - 1}, // the last, partial page
+		{2, n, 0, 1, -1, -1},         // one past the end
+		{99, 5, 0, 3, -1, -1},        // far past the end
+		{1, 200, n, 1, 0, n - 1},
+		{1, 1, 1, n, 0, 0},
+	}
+	domains := make([]string, n)
+	for i, f := range readFixture {
+		domains[i] = f.domain
+	}
+	slices.Sort(domains)
+	for _, tt := range tests {
+		t.Run("page "+strconv.Itoa(tt.page)+" of "+strconv.Itoa(tt.perPage), func(t *testing.T) {
+			t.Parallel()
+			var got TargetList
+			path := targetsPath("sort", "domain", "page", strconv.Itoa(tt.page), "per_page", strconv.Itoa(tt.perPage))
+			if rs.get(t, path, &got) != http.StatusOK {
+				t.Fatal("list failed")
+			}
+			want := Pagination{Page: tt.page, PerPage: tt.perPage, Total: n, TotalPages: tt.wantPages}
+			if got.Pagination != want || len(got.Data) != tt.wantLen {
+				t.Fatalf("GET %s: %d rows, %+v; want %d rows, %+v", path, len(got.Data), got.Pagination, tt.wantLen, want)
+			}
+			if tt.wantLen > 0 && (got.Data[0].Domain != domains[tt.wantFirst] || got.Data[len(got.Data)-1].Domain != domains[tt.wantLast]) {
+				t.Errorf("GET %s: rows %s … %s", path, got.Data[0].Domain, got.Data[len(got.Data)-1].Domain)
+			}
+			if got.Data == nil {
+				t.Error("data is null, want []")
+			}
+		})
+	}
+}
+
+func testTargetBadParams(t *testing.T, rs *readServer) {
+	tests := []struct{ query, param string }{
+		{"page=0", "page"},
+		{"page=-3", "page"},
+		{"page=two", "page"},
+		{"page=1&page=2", "page"},
+		{"page=99999999999", "page"},
+		{"per_page=0", "per_page"},
+		{"per_page=201", "per_page"},
+		{"per_page=ten", "per_page"},
+		{"tier=0", "tier"},
+		{"tier=5", "tier"},
+		{"tier=1.5", "tier"},
+		{"tier=", "tier"},
+		{"score_min=-1", "score_min"},
+		{"score_max=101", "score_max"},
+		{"score_min=70&score_max=60", "score_min"},
+		{"sort=bogus", "sort"},
+		{"sort=ICP_SCORE", "sort"},
+		{"order=up", "order"},
+		{"search=" + strings.Repeat("x", 201), "search"},
+		{"vertical=" + strings.Repeat("x", 201), "vertical"},
+		{"verticals=Fashion", "verticals"},
+		{"tier=1&zzz=1&aaa=2", "aaa"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			t.Parallel()
+			rs.wantError(t, "/api/targets?"+tt.query, http.StatusBadRequest, CodeInvalidParameter, tt.param)
+		})
+	}
+}
+
+func testCompanies(t *testing.T, rs *readServer) {
+	for _, spelling := range []string{"bravo-home.com", "Bravo-Home.COM", "www.bravo-home.com", "WWW.BRAVO-HOME.COM."} {
+		t.Run(spelling, func(t *testing.T) {
+			t.Parallel()
+			var got readmodel.Target
+			if status := rs.get(t, "/api/companies/"+spelling, &got); status != http.StatusOK {
+				t.Fatalf("status %d", status)
+			}
+			if got.Domain != "bravo-home.com" || got.CompanyName == nil || *got.CompanyName != "bravo home" {
+				t.Errorf("got %s %v", got.Domain, got.CompanyName)
+			}
+			if got.ImportBatchID == nil || got.LastJobID == nil || got.ScoreModelVersion == nil || len(got.TechStackJSON) == 0 {
+				t.Errorf("enriched record incomplete: batch %v job %v model %v", got.ImportBatchID, got.LastJobID, got.ScoreModelVersion)
+			}
+		})
+	}
+	t.Run("unknown", func(t *testing.T) {
+		t.Parallel()
+		rs.wantError(t, "/api/companies/www.unlisted-example.com", http.StatusNotFound, CodeNotFound, "")
+	})
+	for _, bad := range []string{"not_a_domain", "localhost", "a..b.com", "192.168.0.1"} {
+		t.Run("invalid "+bad, func(t *testing.T) {
+			t.Parallel()
+			rs.wantError(t, "/api/companies/"+bad, http.StatusBadRequest, CodeInvalidDomain, "domain")
+		})
+	}
+}
+
+func testStats(t *testing.T, rs *readServer, all []readmodel.TargetSummary) {
+	var got readmodel.Stats
+	if rs.get(t, "/api/stats", &got) != http.StatusOK {
+		t.Fatal("stats failed")
+	}
+	want := readmodel.Stats{Total: len(all), ByTier: map[string]int{}, ByVertical: map[string]int{}, ByCountry: map[string]int{}, ByEnrichmentLevel: map[string]int{}}
+	key := func(p *string) string {
+		if p == nil {
+			return readmodel.UnknownKey
+		}
+		return *p
+	}
+	for _, s := range all {
+		tier := readmodel.UnknownKey
+		if s.ICPTier != nil {
+			tier = strconv.Itoa(*s.ICPTier)
+		}
+		want.ByTier[tier]++
+		want.ByVertical[key(s.Vertical)]++
+		want.ByCountry[key(s.Country)]++
+		want.ByEnrichmentLevel[key(s.EnrichmentLevel)]++
+	}
+	if mustMarshal(t, got) != mustMarshal(t, want) {
+		t.Errorf("stats = %s\nwant %s", mustMarshal(t, got), mustMarshal(t, want))
+	}
+	if got.ByEnrichmentLevel["full"] != 3 || got.ByCountry[readmodel.UnknownKey] != 1 {
+		t.Errorf("enrichment levels %v, countries %v", got.ByEnrichmentLevel, got.ByCountry)
+	}
+}

@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections/readmodel"
+)
+
+// TargetList is the answer of GET /api/targets.
+type TargetList struct {
+	Data       []readmodel.TargetSummary `json:"data"`
+	Pagination Pagination                `json:"pagination"`
+}
+
+var targetParams = []string{"page", "per_page", "tier", "score_min", "score_max", "vertical", "country", "partner_tech", "search", "sort", "order"}
+
+// listTargets serves GET /api/targets. Without sort it lists the best
+// scores first; without order, names and domains sort ascending and numbers
+// and dates descending (biggest, newest first), which is what a seller
+// scanning the list wants.
+func (rr *readRoutes) listTargets(c *gin.Context) {
+	q := newQuery(c, targetParams...)
+	f := readmodel.TargetFilter{
+		Tier:        q.intIn("tier", 1, 4),
+		ScoreMin:    q.intIn("score_min", 0, 100),
+		ScoreMax:    q.intIn("score_max", 0, 100),
+		Verticals:   q.list("vertical"),
+		Countries:   q.list("country"),
+		PartnerTech: q.text("partner_tech"),
+		Search:      q.text("search"),
+		Sort:        q.oneOf("sort", readmodel.SortScore, readmodel.SortKeys...),
+	}
+	f.Page, f.PerPage = q.page()
+	defaultOrder := "desc"
+	if f.Sort == readmodel.SortCompanyName || f.Sort == readmodel.SortDomain {
+		defaultOrder = "asc"
+	}
+	f.Descending = q.oneOf("order", defaultOrder, "asc", "desc") == "desc"
+	if f.ScoreMin != nil && f.ScoreMax != nil && *f.ScoreMin > *f.ScoreMax {
+		q.fail("score_min", "score_min must not exceed score_max")
+	}
+	if q.abort(c) {
+		return
+	}
+	page, err := rr.reads.ListTargets(c.Request.Context(), f)
+	if err != nil {
+		rr.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, TargetList{Data: page.Targets, Pagination: paginate(f.Page, f.PerPage, page.Total)})
+}
+
+// getCompany serves GET /api/companies/{domain}: any spelling of a known
+// domain (www., upper case, a URL) finds its target.
+func (rr *readRoutes) getCompany(c *gin.Context) {
+	d, err := domain.ParseDomain(c.Param("domain"))
+	if err != nil {
+		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, err.Error(), map[string]any{"parameter": "domain"})
+		return
+	}
+	t, err := rr.reads.GetTarget(c.Request.Context(), d.String())
+	if errors.Is(err, readmodel.ErrNotFound) {
+		abortWithError(c, http.StatusNotFound, CodeNotFound, "no target "+d.String(), map[string]any{"domain": d.String()})
+		return
+	}
+	if err != nil {
+		rr.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Load test of the REST API, on loopback only. Four scenarios, one after the
+# other, each bounded in time (LOAD_DURATION, default 10s):
+#
+#   1. GET /health, as fast as 50 connections go      — the router's ceiling
+#   2. GET /api/targets with a mix of filters, sorts and pages, 50 connections
+#   3. 50 concurrent users mixing list, detail, stats and enrichment requests
+#   4. POST /api/enrich/{domain} at a constant 500 requests/s
+#
+# and prints requests/s and p50/p95/p99 for each, the ratio of the targets
+# rate to the /health rate, and the figures against the API's goals.
+#
+# The tool is vegeta (built from the Go module proxy): it attacks at a
+# constant rate (scenario 4 needs an open-model rate, which hey and wrk
+# cannot hold), takes a mixed list of targets with headers and bodies without
+# a scripting layer, and reports percentiles as JSON.
+#
+# When nothing answers on BASE_URL (default http://127.0.0.1:8080) the script
+# builds the binary, creates the partnerforge_load database, starts the
+# fixture providers and the service, imports the demo data when the binary
+# has an import command, and stops everything at the end.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+BASE_URL=${BASE_URL:-http://127.0.0.1:8080}
+duration=${LOAD_DURATION:-10s}
+enrich_rate=${LOAD_ENRICH_RATE:-500}
+users=${LOAD_USERS:-50}
+vegeta_version=v12.13.0
+
+log() { echo "load.sh: $*" >&2; }
+case "$BASE_URL" in
+  http://127.0.0.1:* | http://localhost:* | http://\[::1\]:*) ;;
+  *) log "BASE_URL must be a loopback address, got $BASE_URL"; exit 2 ;;
+esac
+command -v jq >/dev/null || { log "jq is needed (apt-get install jq)"; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+vegeta="$root/.tools/vegeta-$vegeta_version"
+if [ ! -x "$vegeta" ]; then
+  log "building vegeta $vegeta_version"
+  mkdir -p "$root/.tools"
+  GOBIN="$work" go install "github.com/tsenart/vegeta/v12@$vegeta_version"
+  mv "$work/vegeta" "$vegeta"
+fi
+
+answers() { curl -fsS -o /dev/null --max-time 2 "$BASE_URL/health" 2>/dev/null; }
+
+start_service() {
+  log "nothing answers on $BASE_URL: starting the service"
+  make -s build
+  local bin="$root/bin/partnerforge" db_url addr
+  db_url=$(scripts/db.sh createdb partnerforge_load)
+  addr=${BASE_URL#http://}
+  "$bin" fixtures serve --builtwith-port 0 --similarweb-port 0 --yahoo-port 0 \
+    >"$work/fixtures.env" 2>"$work/fixtures.log" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^YAHOO_COOKIE_URL=' "$work/fixtures.env" 2>/dev/null && break; sleep 0.1; done
+  grep -q '^YAHOO_COOKIE_URL=' "$work/fixtures.env" || { log "fixture providers did not start"; cat "$work/fixtures.log" >&2; exit 1; }
+  set -a
+  # shellcheck disable=SC1091
+  . "$work/fixtures.env"
+  DATABASE_URL=$db_url HTTP_ADDR=$addr BUILTWITH_API_KEY=load SIMILARWEB_API_KEY=load
+  ENRICH_MAX_JOBS_PER_REQUESTER=${ENRICH_MAX_JOBS_PER_REQUESTER:-100}
+  set +a
+  "$bin" migrate up >&2
+  if "$bin" help 2>/dev/null | grep -qE '^ +partnerforge import'; then
+    log "importing the demo data"
+    "$bin" import demo >"$work/import.log" 2>&1 || { log "import failed"; tail -20 "$work/import.log" >&2; exit 1; }
+  fi
+  # Access logs go to a file: a terminal would be the bottleneck.
+  "$bin" serve 2>"$work/serve.log" &
+  pids+=($!)
+  for _ in $(seq 150); do answers && return; sleep 0.2; done
+  log "the service did not answer on $BASE_URL"; tail -20 "$work/serve.log" >&2; exit 1
+}
+answers || start_service
+
+# The list is a projection: give it time to catch up with an import.
+for _ in $(seq 60); do
+  total=$(curl -fsS --max-time 5 "$BASE_URL/api/targets?per_page=1" 2>/dev/null | jq -r '.pagination.total' 2>/dev/null || echo 0)
+  [ "${total:-0}" -gt 0 ] 2>/dev/null && break
+  sleep 1
+done
+log "the list holds ${total:-0} targets"
+
+# Domains for detail and enrichment requests: the listed targets when the
+# list answers, else made-up ones (detail requests then measure 404s).
+curl -fsS --max-time 5 "$BASE_URL/api/targets?per_page=100&sort=domain&order=asc" 2>/dev/null |
+  jq -r '.data[].domain' >"$work/domains" 2>/dev/null || true
+if [ ! -s "$work/domains" ]; then
+  log "GET /api/targets gave no domains; using generated ones"
+  for i in $(seq 100); do echo "load-target-$i.com"; done >"$work/domains"
+fi
+mapfile -t domains <"$work/domains"
+
+list_queries=(
+  "" "?page=2" "?per_page=50" "?tier=1" "?tier=2&sort=revenue&order=desc"
+  "?score_min=60&sort=icp_score&order=desc" "?score_min=40&score_max=79&page=2"
+  "?vertical=Retail&vertical=Fashion" "?country=US&sort=sw_monthly_visits"
+  "?country=US&country=GB&country=DE&per_page=25" "?partner_tech=Shopify"
+  "?partner_tech=Magento&tier=1" "?search=shop" "?search=co&sort=company_name&order=asc"
+  "?sort=last_enriched&order=desc" "?sort=domain&order=asc&page=3" "?vertical=Retail&tier=1&sort=revenue"
+  "?per_page=100&sort=sw_monthly_visits&order=desc" "?page=5&per_page=20" "?tier=3&country=US"
+)
+
+get() { printf 'GET %s%s\nAccept-Encoding: gzip\n\n' "$BASE_URL" "$1"; }
+enrich() { # domain requester
+  printf 'POST %s/api/enrich/%s\nX-Requested-By: %s\n\n' "$BASE_URL" "$1" "$2"
+}
+
+get /health >"$work/health.targets"
+for q in "${list_queries[@]}"; do get "/api/targets$q"; done >"$work/targets.targets"
+# The mix of one dashboard user: mostly browsing the list, opening a
+# company, glancing at the totals, now and then asking for fresh data.
+n=${#domains[@]}
+for i in $(seq 0 199); do
+  d=${domains[$((i % n))]}
+  case $((i % 10)) in
+    0 | 1 | 2 | 3) get "/api/targets${list_queries[$((i % ${#list_queries[@]}))]}" ;;
+    4 | 5 | 6) get "/api/companies/$d" ;;
+    7) get "/api/stats" ;;
+    8) get "/api/enrich/jobs?per_page=20" ;;
+    9) enrich "$d" "load-user-$((i % users))" ;;
+  esac
+done >"$work/mixed.targets"
+# Enrichment requests spread over the domains and 100 requesters: the first
+# request for a domain opens a job, later ones join it while it runs.
+for i in $(seq 0 999); do enrich "${domains[$((i % n))]}" "load-user-$((i % 100))"; done >"$work/enrich.targets"
+
+results=()
+attack() { # name targets-file vegeta-rate-flags...
+  local name=$1 file=$2
+  shift 2
+  log "$name for $duration"
+  "$vegeta" attack -targets="$file" -duration="$duration" -timeout=10s -keepalive=true "$@" \
+    >"$work/$name.bin"
+  "$vegeta" report -type=json <"$work/$name.bin" >"$work/$name.json"
+  results+=("$name")
+}
+attack health "$work/health.targets" -rate=0 -workers="$users" -max-workers="$users"
+attack targets "$work/targets.targets" -rate=0 -workers="$users" -max-workers="$users"
+attack mixed "$work/mixed.targets" -rate=0 -workers="$users" -max-workers="$users"
+attack enrich "$work/enrich.targets" -rate="$enrich_rate/1s" -workers="$users" -max-workers=500
+
+echo
+printf '%-8s %10s %9s %9s %9s %9s  %s\n' scenario requests req/s p50_ms p95_ms p99_ms status_codes
+for name in "${results[@]}"; do
+  jq -r --arg n "$name" '[$n, .requests, (.rate|floor),
+      (.latencies["50th"]/1e6), (.latencies["95th"]/1e6), (.latencies["99th"]/1e6),
+      (.status_codes|to_entries|map("\(.key):\(.value)")|join(" "))] |
+    "\(.[0]) \(.[1]) \(.[2]) \(.[3]*100|round/100) \(.[4]*100|round/100) \(.[5]*100|round/100) \(.[6])"' \
+    "$work/$name.json" | awk '{ printf "%-8s %10s %9s %9s %9s %9s  ", $1, $2, $3, $4, $5, $6; for (i = 7; i <= NF; i++) printf "%s ", $i; print "" }'
+done
+
+rate() { jq -r '.rate' "$work/$1.json"; }
+p99() { jq -r '.latencies["99th"]/1e6' "$work/$1.json"; }
+ok_share() { jq -r '.success' "$work/$1.json"; }
+ratio=$(awk -v t="$(rate targets)" -v h="$(rate health)" 'BEGIN { printf "%.2f", (h > 0 ? t / h : 0) }')
+echo
+echo "targets ÷ health: $ratio"
+check() { # label ok-expression
+  if awk "BEGIN { exit !($2) }"; then echo "  met     $1"; else echo "  MISSED  $1"; fi
+}
+echo "goals:"
+check "GET /api/targets >= 2000 req/s ($(rate targets | cut -d. -f1))" "$(rate targets) >= 2000"
+check "GET /api/targets p99 <= 25 ms ($(p99 targets) ms)" "$(p99 targets) <= 25"
+check "GET /api/targets >= 0.3x /health ($ratio)" "$ratio >= 0.3"
+check "GET /api/targets all 2xx/304 ($(ok_share targets))" "$(ok_share targets) >= 1"
+check "POST /api/enrich p99 <= 10 ms at $enrich_rate req/s ($(p99 enrich) ms)" "$(p99 enrich) <= 10"
