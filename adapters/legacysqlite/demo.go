@@ -153,6 +153,24 @@ func DemoPlan(n int) Plan {
 	return p
 }
 
+// DemoRowsFor returns how many rows WriteDemo needs for its import to yield
+// exactly targets targets: the planted duplicates merge away and the invalid
+// rows are rejected, so the file holds a few more rows than targets. The
+// demo dataset is WriteDemo(ctx, path, DemoRowsFor(DemoRows), DemoSeed),
+// which shows the legacy list's 2,687 targets.
+func DemoRowsFor(targets int) int {
+	// n minus its anomalies grows by at most one per row, so the first n that
+	// reaches targets hits it exactly.
+	n := max(targets, 0)
+	for {
+		p := DemoPlan(n)
+		if n-p.Duplicates-p.Invalid >= targets {
+			return n
+		}
+		n++
+	}
+}
+
 // tripleEvery makes every tripleEvery-th duplicate repeat the previous
 // duplicate's target.
 const tripleEvery = 8

@@ -110,6 +110,27 @@ func TestDemoImportCounts(t *testing.T) {
 	}
 }
 
+// The demo import shows the legacy list's 2,687 targets exactly.
+func TestDemoRowsFor(t *testing.T) {
+	t.Parallel()
+	for _, targets := range []int{0, 1, 159, 2399, 2400} {
+		n := DemoRowsFor(targets)
+		p := DemoPlan(n)
+		if n-p.Duplicates-p.Invalid != targets {
+			t.Errorf("DemoRowsFor(%d) = %d, which yields %d targets", targets, n, n-p.Duplicates-p.Invalid)
+		}
+	}
+	n := DemoRowsFor(DemoRows)
+	if n != 2712 {
+		t.Errorf("DemoRowsFor(%d) = %d, want 2712", DemoRows, n)
+	}
+	rep := readDemo(t, writeDemo(t, n, DemoSeed)).Report
+	got := [4]int{rep.RowsRead, rep.TargetsImported, rep.Merged, rep.Rejected}
+	if want := [4]int{2712, DemoRows, 16, 9}; got != want {
+		t.Fatalf("rows, targets, merged, rejected = %v, want %v", got, want)
+	}
+}
+
 // TestDemoIsConsistent checks the properties the rest of the product relies
 // on: shares are fractions, tiers agree with scores and breakdowns add up.
 func TestDemoIsConsistent(t *testing.T) {

@@ -104,6 +104,10 @@ func testServe(t *testing.T, bin string) {
 		"DB_MIN_CONNS":     "1",
 		"DB_MAX_CONNS":     "4",
 		"SHUTDOWN_TIMEOUT": "30s",
+		// serve refuses to start without provider keys; nothing here asks
+		// a provider anything.
+		"BUILTWITH_API_KEY":  "test-key",
+		"SIMILARWEB_API_KEY": "test-key",
 	}
 
 	// pgtest migrated the database; roll every migration back so that serve
@@ -131,7 +135,11 @@ func testServe(t *testing.T, bin string) {
 	t.Cleanup(func() {
 		if !stopped {
 			_ = cmd.Process.Kill()
-			<-exited
+			// waitHealthy may already have taken the exit.
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+			}
 		}
 	})
 

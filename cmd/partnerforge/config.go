@@ -22,6 +22,35 @@ type Config struct {
 	MigrateOnStart  bool
 	ShutdownTimeout time.Duration
 	PollInterval    time.Duration
+	// CORSExtraOrigins are browser origins allowed besides the defaults.
+	CORSExtraOrigins []string
+	Providers        ProviderConfig
+	Enrichment       EnrichmentConfig
+}
+
+// ProviderConfig is where the providers are and how hard to push them.
+type ProviderConfig struct {
+	BuiltWithBaseURL, BuiltWithAPIKey   string
+	SimilarWebBaseURL, SimilarWebAPIKey string
+	SimilarWebCountry                   string
+	YahooBaseURL, YahooCookieURL        string
+	YahooTickerMap                      string
+	Timeout                             time.Duration
+	MaxAttempts                         int
+	BreakerFailures                     int
+	BreakerRecovery                     time.Duration
+	// Rates are calls per second; quotas are calls per UTC day (0: no
+	// budget).
+	BuiltWithRate, SimilarWebRate, YahooRate    float64
+	BuiltWithQuota, SimilarWebQuota, YahooQuota int
+}
+
+// EnrichmentConfig tunes jobs.
+type EnrichmentConfig struct {
+	Workers         int
+	Freshness       time.Duration
+	JobTTL          time.Duration
+	MaxPerRequester int
 }
 
 type envDoc struct{ name, def, what string }
@@ -35,7 +64,30 @@ var envDocs = []envDoc{
 	{"DB_MAX_CONNS", "20", "most connections the pool opens"},
 	{"MIGRATE_ON_START", "true", "serve applies pending migrations at start-up"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take"},
-	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers poll for new events"},
+	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's"},
+	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
+	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
+	{"BUILTWITH_API_KEY", "", "BuiltWith key (required by serve)"},
+	{"SIMILARWEB_BASE_URL", "https://api.similarweb.com", "SimilarWeb API"},
+	{"SIMILARWEB_API_KEY", "", "SimilarWeb key (required by serve)"},
+	{"SIMILARWEB_COUNTRY", "world", "country of SimilarWeb traffic figures (ISO code or world)"},
+	{"YAHOO_BASE_URL", "https://query2.finance.yahoo.com", "Yahoo Finance API; search and crumb endpoints are relative to it"},
+	{"YAHOO_COOKIE_URL", "https://fc.yahoo.com", "where Yahoo's session cookie is obtained (absolute, or a path on YAHOO_BASE_URL)"},
+	{"YAHOO_TICKER_MAP", "", "optional JSON or CSV file mapping domains to tickers"},
+	{"PROVIDER_TIMEOUT", "10s", "timeout of one provider attempt"},
+	{"PROVIDER_MAX_ATTEMPTS", "3", "attempts per provider fetch (retries with back-off and jitter)"},
+	{"PROVIDER_BREAKER_FAILURES", "5", "consecutive failures that open a provider's circuit"},
+	{"PROVIDER_BREAKER_RECOVERY", "30s", "how long an open circuit waits before a trial call"},
+	{"BUILTWITH_RATE", "2", "BuiltWith calls per second"},
+	{"SIMILARWEB_RATE", "5", "SimilarWeb calls per second"},
+	{"YAHOO_RATE", "2", "Yahoo Finance calls per second"},
+	{"BUILTWITH_DAILY_QUOTA", "2000", "BuiltWith calls per UTC day (0: unlimited)"},
+	{"SIMILARWEB_DAILY_QUOTA", "5000", "SimilarWeb calls per UTC day (0: unlimited)"},
+	{"YAHOO_DAILY_QUOTA", "20000", "Yahoo Finance calls per UTC day (0: unlimited)"},
+	{"ENRICH_WORKERS", "8", "concurrent provider fetches per instance"},
+	{"ENRICH_FRESHNESS", "24h", "a target enriched this recently is not fetched again unless forced"},
+	{"ENRICH_JOB_TTL", "24h", "an unfinished job fails as expired after this long"},
+	{"ENRICH_MAX_JOBS_PER_REQUESTER", "5", "jobs one requester may have in flight"},
 }
 
 // LoadConfig reads the environment through getenv; an invalid value fails
@@ -78,7 +130,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.DBMinConns = int32(intVar(get, fail, "DB_MIN_CONNS", 0, 1000))
 	c.DBMaxConns = int32(intVar(get, fail, "DB_MAX_CONNS", 1, 1000))
-	if c.DBMinConns > c.DBMaxConns {
+	if c.DBMaxConns > 0 && c.DBMinConns > c.DBMaxConns {
 		fail("DB_MIN_CONNS", "exceeds DB_MAX_CONNS (%d)", c.DBMaxConns)
 	}
 	mig, err := strconv.ParseBool(get("MIGRATE_ON_START"))
@@ -88,6 +140,39 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.MigrateOnStart = mig
 	c.ShutdownTimeout = durationVar(get, fail, "SHUTDOWN_TIMEOUT", time.Second, 10*time.Minute)
 	c.PollInterval = durationVar(get, fail, "EVENT_POLL_INTERVAL", time.Millisecond, time.Minute)
+
+	for _, o := range strings.Split(getenvTrim(getenv, "CORS_EXTRA_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+				fail("CORS_EXTRA_ORIGINS", "origin %q: want http(s)://host[:port]", o)
+			}
+			c.CORSExtraOrigins = append(c.CORSExtraOrigins, strings.TrimRight(o, "/"))
+		}
+	}
+	pc := &c.Providers
+	pc.BuiltWithBaseURL = urlVar(get, fail, "BUILTWITH_BASE_URL")
+	pc.BuiltWithAPIKey = getenvTrim(getenv, "BUILTWITH_API_KEY")
+	pc.SimilarWebBaseURL = urlVar(get, fail, "SIMILARWEB_BASE_URL")
+	pc.SimilarWebAPIKey = getenvTrim(getenv, "SIMILARWEB_API_KEY")
+	pc.SimilarWebCountry = strings.ToLower(get("SIMILARWEB_COUNTRY"))
+	pc.YahooBaseURL = urlVar(get, fail, "YAHOO_BASE_URL")
+	pc.YahooCookieURL = get("YAHOO_COOKIE_URL")
+	pc.YahooTickerMap = getenvTrim(getenv, "YAHOO_TICKER_MAP")
+	pc.Timeout = durationVar(get, fail, "PROVIDER_TIMEOUT", 100*time.Millisecond, 5*time.Minute)
+	pc.MaxAttempts = intVar(get, fail, "PROVIDER_MAX_ATTEMPTS", 1, 20)
+	pc.BreakerFailures = intVar(get, fail, "PROVIDER_BREAKER_FAILURES", 1, 1000)
+	pc.BreakerRecovery = durationVar(get, fail, "PROVIDER_BREAKER_RECOVERY", time.Second, time.Hour)
+	pc.BuiltWithRate = floatVar(get, fail, "BUILTWITH_RATE")
+	pc.SimilarWebRate = floatVar(get, fail, "SIMILARWEB_RATE")
+	pc.YahooRate = floatVar(get, fail, "YAHOO_RATE")
+	pc.BuiltWithQuota = intVar(get, fail, "BUILTWITH_DAILY_QUOTA", 0, 100_000_000)
+	pc.SimilarWebQuota = intVar(get, fail, "SIMILARWEB_DAILY_QUOTA", 0, 100_000_000)
+	pc.YahooQuota = intVar(get, fail, "YAHOO_DAILY_QUOTA", 0, 100_000_000)
+	ec := &c.Enrichment
+	ec.Workers = intVar(get, fail, "ENRICH_WORKERS", 1, 256)
+	ec.Freshness = durationVar(get, fail, "ENRICH_FRESHNESS", 0, 365*24*time.Hour)
+	ec.JobTTL = durationVar(get, fail, "ENRICH_JOB_TTL", time.Minute, 30*24*time.Hour)
+	ec.MaxPerRequester = intVar(get, fail, "ENRICH_MAX_JOBS_PER_REQUESTER", 1, 1000)
 
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))
@@ -109,6 +194,27 @@ func durationVar(get func(string) string, fail func(string, string, ...any), nam
 		fail(name, "want a duration from %s to %s, like 250ms or 15s", lo, hi)
 	}
 	return d
+}
+
+func floatVar(get func(string) string, fail func(string, string, ...any), name string) float64 {
+	f, err := strconv.ParseFloat(get(name), 64)
+	if err != nil || f <= 0 || f > 10000 {
+		fail(name, "want calls per second above 0, like 2 or 0.5")
+	}
+	return f
+}
+
+func urlVar(get func(string) string, fail func(string, string, ...any), name string) string {
+	v := strings.TrimRight(get(name), "/")
+	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		fail(name, "want an http:// or https:// URL")
+	}
+	return v
+}
+
+// getenvTrim reads a variable that has no default.
+func getenvTrim(getenv func(string) string, name string) string {
+	return strings.TrimSpace(getenv(name))
 }
 
 func newLogger(level slog.Level) *slog.Logger {

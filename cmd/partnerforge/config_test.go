@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,16 @@ func TestLoadConfigDefaults(t *testing.T) {
 		MigrateOnStart:  true,
 		ShutdownTimeout: 15 * time.Second,
 		PollInterval:    20 * time.Millisecond,
+		Providers: ProviderConfig{
+			BuiltWithBaseURL: "https://api.builtwith.com", SimilarWebBaseURL: "https://api.similarweb.com",
+			SimilarWebCountry: "world", YahooBaseURL: "https://query2.finance.yahoo.com", YahooCookieURL: "https://fc.yahoo.com",
+			Timeout: 10 * time.Second, MaxAttempts: 3, BreakerFailures: 5, BreakerRecovery: 30 * time.Second,
+			BuiltWithRate: 2, SimilarWebRate: 5, YahooRate: 2,
+			BuiltWithQuota: 2000, SimilarWebQuota: 5000, YahooQuota: 20000,
+		},
+		Enrichment: EnrichmentConfig{Workers: 8, Freshness: 24 * time.Hour, JobTTL: 24 * time.Hour, MaxPerRequester: 5},
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
 	}
 }
@@ -56,7 +65,7 @@ func TestLoadConfigDefaultsMatchDocs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadConfig with blank values: %v", err)
 	}
-	if fromDocs != fromBlank {
+	if !reflect.DeepEqual(fromDocs, fromBlank) {
 		t.Errorf("documented defaults give %+v, blank values give %+v", fromDocs, fromBlank)
 	}
 }
@@ -137,7 +146,7 @@ func TestLoadConfigRejectsInvalidValues(t *testing.T) {
 			if err == nil {
 				t.Fatalf("LoadConfig accepted %s=%q: %+v", tt.variable, tt.value, c)
 			}
-			if c != (Config{}) {
+			if !reflect.DeepEqual(c, Config{}) {
 				t.Errorf("LoadConfig returned a partial config with its error: %+v", c)
 			}
 			// The message quotes the variable and the value it refused.

@@ -21,6 +21,16 @@ const usage = `partnerforge — displacement-target intelligence
 Usage:
   partnerforge serve                 run the HTTP API and event handlers
   partnerforge migrate up|down|status
+  partnerforge import sqlite PATH [--report FILE] [--actor NAME]
+                                     import a legacy SQLite list (idempotent per file)
+  partnerforge import demo [--rows N] [--out PATH] [--report FILE]
+                                     generate the demo list (2,687 targets) and import it
+  partnerforge import revert BATCH_ID
+                                     withdraw the targets an import brought in
+  partnerforge projections status|rebuild NAME|all
+                                     read-model positions, or replay one from the log
+  partnerforge fixtures serve [--builtwith-port N --similarweb-port N --yahoo-port N]
+                                     local servers that answer like the three providers
   partnerforge help                  this text and the environment variables
 
 Environment:
@@ -64,6 +74,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, log, rest, stdout)
+	case "import":
+		return importCmd(ctx, cfg, rest, stdout)
+	case "projections":
+		return projectionsCmd(ctx, cfg, log, rest, stdout)
+	case "fixtures":
+		return fixturesServe(ctx, rest, log, stdout)
 	default:
 		return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
 	}

@@ -7,14 +7,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/partnerforge/partnerforge/adapters/messaging"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/commands"
+	"github.com/partnerforge/partnerforge/domain"
 	httpapi "github.com/partnerforge/partnerforge/http"
+	"github.com/partnerforge/partnerforge/projections"
 )
 
 // serve runs the API until ctx is cancelled (SIGINT/SIGTERM), then stops
@@ -41,6 +48,29 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	store := postgres.NewEventStore(pool)
+	pipeline, err := newPipeline(cfg, pool, store, reg, log)
+	if err != nil {
+		return err
+	}
+	wlog := watermill.NewSlogLogger(log.With(slog.String("component", "watermill")))
+	events, err := messaging.NewRouter(pool, wlog)
+	if err != nil {
+		return err
+	}
+	if err := pipeline.AddHandlers(events, wlog); err != nil {
+		return err
+	}
+	enrich := commands.NewRequestEnrichmentHandler(store, domain.EnrichmentPolicy{
+		FreshnessWindow: cfg.Enrichment.Freshness, JobTTL: cfg.Enrichment.JobTTL,
+	}, cfg.Enrichment.MaxPerRequester, time.Now)
+	enrich.Observe(pipeline)
+	// Read models: the projections follow the log in the background.
+	readModels, err := projections.NewRunner(pool, projections.Config{PollInterval: cfg.PollInterval, Logger: log}, projections.All()...)
+	if err != nil {
+		return err
+	}
+
 	router := httpapi.NewRouter(httpapi.Deps{
 		Logger: log,
 		Readiness: []httpapi.ReadinessCheck{
@@ -53,7 +83,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 				return err
 			}},
 		},
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Metrics:          promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Enrich:           enrich,
+		CORSExtraOrigins: cfg.CORSExtraOrigins,
+		Reads:            postgres.NewReadModels(pool),
+		JobStreams:       store,
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -67,21 +101,55 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Background work stops on its own context, after HTTP has drained, so
+	// no request is accepted whose job nobody would pick up.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var (
+		wg      sync.WaitGroup
+		workErr = make(chan error, 2)
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); workErr <- wrapErr("watermill router", events.Run(workCtx)) }()
+	go func() { defer wg.Done(); workErr <- wrapErr("enrichment workers", pipeline.Run(workCtx)) }()
+	wg.Go(func() { _ = readModels.Run(workCtx) }) // retries failed batches itself; returns when stopped
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("environment", cfg.Environment))
 
+	var runErr error
 	select {
 	case err := <-serveErr:
-		return fmt.Errorf("http server: %w", err)
+		runErr = fmt.Errorf("http server: %w", err)
+	case err := <-workErr:
+		runErr = fmt.Errorf("stopped unexpectedly: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("drain http: %w", err)
+		runErr = errors.Join(runErr, fmt.Errorf("drain http: %w", err))
+	}
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-shutdownCtx.Done():
+		runErr = errors.Join(runErr, errors.New("background work did not stop within SHUTDOWN_TIMEOUT"))
+	}
+	if runErr != nil {
+		return runErr
 	}
 	log.Info("stopped")
 	return nil
+}
+
+func wrapErr(what string, err error) error {
+	if err == nil {
+		return fmt.Errorf("%s returned", what)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
