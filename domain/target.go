@@ -27,6 +27,13 @@ type Target struct {
 func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 	t := &Target{domain: d}
 	for _, re := range events {
+		t.version = re.StreamVersion
+		if re.Type == TypeScoreComputed {
+			// The largest payload on the stream, and nothing the aggregate
+			// decides on: skipping its decoding keeps loading cheap as a
+			// target's history grows.
+			continue
+		}
 		e, err := Decode(re.Type, re.Data)
 		if err != nil {
 			return nil, err
@@ -34,7 +41,6 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 		if err := t.apply(e); err != nil {
 			return nil, fmt.Errorf("target stream %s version %d: %w", re.StreamID, re.StreamVersion, err)
 		}
-		t.version = re.StreamVersion
 	}
 	return t, nil
 }
@@ -57,8 +63,6 @@ func (t *Target) apply(e Event) error {
 		if e.Outcome == JobCompleted && !e.ClosedAt.Before(t.lastCompletedAt) {
 			t.lastCompleted, t.lastCompletedAt = e.JobID, e.ClosedAt
 		}
-	case ScoreComputed:
-		// The score lives in read models; the aggregate needs nothing of it.
 	default:
 		return fmt.Errorf("unexpected %s in a target stream", e.EventType())
 	}

@@ -28,6 +28,7 @@ const MaxBodyBytes int64 = 1 << 20
 //   - the request id comes first so every later log line and error carries it;
 //   - the access log wraps the recoverer so a panic is logged with its 500;
 //   - CORS answers preflights before anything that could refuse them;
+//   - the read cache wraps gzip and ETag, so a hit replays finished bytes;
 //   - gzip wraps ETag so the tag is computed over the uncompressed body and
 //     one tag serves both encodings (it is weak for that reason).
 func middlewareChain(d Deps) []gin.HandlerFunc {
@@ -35,7 +36,7 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return []gin.HandlerFunc{
+	chain := []gin.HandlerFunc{
 		requestID(),
 		accessLog(log),
 		recoverer(log),
@@ -45,9 +46,13 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 		// body limit so a refused caller's body is never read. Replace
 		// requesterOf (enrich_routes.go) with the authenticated key's owner.
 		bodyLimit(MaxBodyBytes),
-		gzipResponses(),
-		etag(),
 	}
+	// The read cache sits outside gzip and ETag so a hit costs neither:
+	// it stores the bytes as they were sent.
+	if d.TargetsVersion != nil {
+		chain = append(chain, readCacheMiddleware(d.TargetsVersion))
+	}
+	return append(chain, gzipResponses(), etag())
 }
 
 type requestIDKey struct{}

@@ -92,7 +92,9 @@ func (f fixtureTarget) profile() domain.TargetProfile {
 	return p
 }
 
-func newReadServer(t *testing.T) *readServer {
+// newReadServer starts the router over the fixture; options adjust its
+// dependencies.
+func newReadServer(t *testing.T, options ...func(*readServer, *Deps)) *readServer {
 	t.Helper()
 	ctx := context.Background()
 	d, err := pgtest.Create(ctx, pgtest.ServerURL())
@@ -123,11 +125,15 @@ func newReadServer(t *testing.T) *readServer {
 	if err := rs.runner.CatchUp(ctx); err != nil {
 		t.Fatalf("catch up: %v", err)
 	}
-	srv := httptest.NewServer(NewRouter(Deps{
+	deps := Deps{
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Reads:      postgres.NewReadModels(d.Pool),
 		JobStreams: rs.store,
-	}))
+	}
+	for _, o := range options {
+		o(rs, &deps)
+	}
+	srv := httptest.NewServer(NewRouter(deps))
 	t.Cleanup(srv.Close)
 	rs.url = srv.URL
 	return rs

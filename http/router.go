@@ -29,6 +29,9 @@ type Deps struct {
 	// CORSExtraOrigins are browser origins allowed besides
 	// DefaultCORSOrigins (CORS_EXTRA_ORIGINS, see ParseOrigins).
 	CORSExtraOrigins []string
+	// TargetsVersion, when set, lets the target read routes answer from a
+	// cache while the displacement_targets read model stands still.
+	TargetsVersion ReadVersion
 
 	// Reads serves the dashboard's read routes; without it they answer 503.
 	Reads ReadModels

@@ -79,8 +79,9 @@ type Deps struct {
 // Pipeline is one instance's share of the enrichment work.
 type Pipeline struct {
 	Deps
-	cfg  Config
-	wake chan struct{}
+	cfg    Config
+	wake   chan struct{}
+	opened chan uuid.UUID
 }
 
 // New checks the dependencies and returns a pipeline.
@@ -93,7 +94,7 @@ func New(d Deps, cfg Config) (*Pipeline, error) {
 			return nil, fmt.Errorf("enrichment.New: no fetcher for %s", p)
 		}
 	}
-	return &Pipeline{Deps: d, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1)}, nil
+	return &Pipeline{Deps: d, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1), opened: make(chan uuid.UUID, 1024)}, nil
 }
 
 // AddHandlers subscribes the pipeline's handlers on the router.
@@ -128,13 +129,29 @@ func (p *Pipeline) dispatch(ctx context.Context, e domain.RecordedEvent) error {
 	return p.enqueue(ctx, ev.(domain.EnrichmentRequested).JobID)
 }
 
-// JobOpened is the fast path of a job opened by this instance: enqueue its
-// fetches at once rather than after the dispatcher's next poll. The
-// dispatcher still sees the request and finds the work done; if this fails,
-// it does the work.
-func (p *Pipeline) JobOpened(ctx context.Context, jobID uuid.UUID) {
-	if err := p.enqueue(ctx, jobID); err != nil {
-		p.Logger.Warn("enqueue new job; the dispatcher will", slog.String("job_id", jobID.String()), slog.Any("error", err))
+// JobOpened is the fast path of a job opened by this instance: its fetches
+// are enqueued at once rather than after the dispatcher's next poll. It only
+// hands the id to Run, so the request that opened the job does not wait for
+// the enqueueing; when the hand-over queue is full, or the instance stops
+// first, the dispatcher's subscription does the work.
+func (p *Pipeline) JobOpened(_ context.Context, jobID uuid.UUID) {
+	select {
+	case p.opened <- jobID:
+	default:
+	}
+}
+
+// enqueueOpened drains the fast path.
+func (p *Pipeline) enqueueOpened(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-p.opened:
+			if err := p.enqueue(ctx, id); err != nil && ctx.Err() == nil {
+				p.Logger.Warn("enqueue new job; the dispatcher will", slog.String("job_id", id.String()), slog.Any("error", err))
+			}
+		}
 	}
 }
 
@@ -171,6 +188,11 @@ func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent) error {
 		jobID = ev.JobID
 	case domain.ProviderFailed:
 		jobID = ev.JobID
+	}
+	// A job without work has ended (its work is dropped right after its
+	// ending is stored): no need to read its stream.
+	if queued, err := p.Queue.Queued(ctx, jobID); err != nil || !queued {
+		return err
 	}
 	meta := domain.Metadata{CorrelationID: e.Metadata.CorrelationID, CausationID: e.ID.String(), Actor: CompletionName}
 	return p.finish(ctx, jobID, meta)
@@ -209,8 +231,9 @@ func (p *Pipeline) Notify() {
 func (p *Pipeline) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); p.sweep(ctx) }()
+	go func() { defer wg.Done(); p.enqueueOpened(ctx) }()
 
 	slots := make(chan struct{}, p.cfg.Workers)
 	tick := time.NewTicker(p.cfg.PollInterval)
@@ -280,14 +303,19 @@ func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
 		log.Error("record provider outcome", slog.Any("error", err))
 		return
 	}
-	if err := p.Queue.Done(ctx, t.JobID, t.Provider); err != nil {
+	others, err := p.Queue.Done(ctx, t.JobID, t.Provider)
+	if err != nil {
 		log.Error("drop finished task", slog.Any("error", err))
+		return
 	}
 	// Fast path: the worker that records the last outcome ends the job at
 	// once. The completion handler, reacting to the outcome event, is the
-	// durable path and finds the job ended.
-	if err := p.finish(ctx, t.JobID, meta); err != nil {
-		log.Warn("end job; the completion handler will", slog.Any("error", err))
+	// durable path: it ends the job when this does not (two last workers
+	// each seeing the other's task, a crash) and otherwise finds it ended.
+	if others == 0 {
+		if err := p.finish(ctx, t.JobID, meta); err != nil {
+			log.Warn("end job; the completion handler will", slog.Any("error", err))
+		}
 	}
 	if outcome.Failed != nil {
 		log.Warn("provider failed", slog.String("code", string(outcome.Failed.Code)), slog.Int("attempts", outcome.Failed.Attempts))

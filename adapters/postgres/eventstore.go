@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -66,8 +67,9 @@ func (s *EventStore) Append(ctx context.Context, stream string, expected domain.
 }
 
 // AppendStreams appends to several streams atomically: every part commits or
-// none does. A single part needs no explicit transaction: its one statement
-// commits on its own, so a standalone append costs one round trip.
+// none does. The parts' statements travel in one round trip and run as one
+// implicit transaction, so an append of any number of streams costs one
+// round trip.
 func (s *EventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error) {
 	if err := validateParts(parts); err != nil {
 		return nil, err
@@ -78,15 +80,7 @@ func (s *EventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAp
 			failed int
 			err    error
 		)
-		if len(parts) == 1 {
-			res, failed, err = s.appendParts(ctx, s.pool, parts)
-		} else {
-			err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-				var err error
-				res, failed, err = s.appendParts(ctx, tx, parts)
-				return err
-			})
-		}
+		res, failed, err = s.appendParts(ctx, s.pool, parts)
 		if err == nil {
 			return res, nil
 		}
@@ -152,15 +146,41 @@ func (t *TxEventStore) AppendStreams(ctx context.Context, parts ...domain.Stream
 	}
 }
 
-// appendParts runs each part's statement; on failure it says which part.
+// appendParts sends every part's statement in one round trip (a pgx batch)
+// and says which part failed. Outside an explicit transaction the batch runs
+// as one implicit transaction, and every refusal raises, so the parts commit
+// all or nothing.
 func (s *EventStore) appendParts(ctx context.Context, db gen.DBTX, parts []domain.StreamAppend) ([]domain.AppendResult, int, error) {
-	res := make([]domain.AppendResult, len(parts))
+	params := make([]gen.AppendEventsParams, len(parts))
 	for i, p := range parts {
-		r, err := s.append(ctx, db, p.Stream, p.Expected, p.Events)
-		if err != nil {
+		var err error
+		if params[i], err = s.params(p); err != nil {
 			return nil, i, err
 		}
-		res[i] = r
+	}
+	var (
+		res    = make([]domain.AppendResult, len(parts))
+		failed = -1
+		first  error
+	)
+	gen.New(db).AppendEvents(ctx, params).Query(func(i int, rows []gen.AppendEventsRow, err error) {
+		switch {
+		case failed >= 0:
+			// The transaction is aborted; later parts only echo that.
+		case err != nil:
+			failed, first = i, fmt.Errorf("append to %s: %w", parts[i].Stream, err)
+		case len(rows) != len(parts[i].Events):
+			failed, first = i, fmt.Errorf("append to %s: stored %d of %d events", parts[i].Stream, len(rows), len(parts[i].Events))
+		default:
+			res[i] = domain.AppendResult{
+				FirstPosition:       rows[0].Position,
+				LastPosition:        rows[len(rows)-1].Position,
+				NextExpectedVersion: rows[len(rows)-1].StreamVersion,
+			}
+		}
+	})
+	if failed >= 0 {
+		return nil, failed, first
 	}
 	return res, 0, nil
 }
@@ -223,47 +243,35 @@ func validateAppend(stream string, expected domain.ExpectedVersion, events []dom
 	return nil
 }
 
-func (s *EventStore) append(ctx context.Context, db gen.DBTX, stream string, expected domain.ExpectedVersion, events []domain.EventData) (domain.AppendResult, error) {
+func (s *EventStore) params(part domain.StreamAppend) (gen.AppendEventsParams, error) {
+	events := part.Events
 	p := gen.AppendEventsParams{
-		StreamID:        stream,
-		ExpectedVersion: int64(expected),
+		StreamID:        part.Stream,
+		ExpectedVersion: int64(part.Expected),
 		EventIds:        make([]uuid.UUID, len(events)),
 		EventTypes:      make([]string, len(events)),
 		SchemaVersions:  make([]int32, len(events)),
-		Datas:           make([]json.RawMessage, len(events)),
-		Metadatas:       make([]json.RawMessage, len(events)),
+		Datas:           make([][]byte, len(events)),
+		Metadatas:       make([][]byte, len(events)),
 		Publish:         s.publish,
 	}
 	for i, e := range events {
 		meta, err := json.Marshal(e.Metadata)
 		if err != nil {
-			return domain.AppendResult{}, fmt.Errorf("encode metadata of %s: %w", e.Type, err)
+			return p, fmt.Errorf("append to %s: encode metadata of %s: %w", part.Stream, e.Type, err)
 		}
 		p.EventIds[i], p.EventTypes[i], p.Datas[i], p.Metadatas[i] = e.ID, e.Type, e.Data, meta
 		p.SchemaVersions[i] = int32(max(e.SchemaVersion, 1))
 	}
-	rows, err := gen.New(db).AppendEvents(ctx, p)
-	if err != nil {
-		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
-	}
-	if len(rows) == 0 {
-		// The expected version did not match; resolveFailure reports the
-		// stream's actual version.
-		return domain.AppendResult{}, errVersionMismatch
-	}
-	if len(rows) != len(events) {
-		// Only the per-transaction position limit stores part of a batch;
-		// the error rolls the statement's rows back with the transaction.
-		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ErrTransactionFull)
-	}
-	return domain.AppendResult{
-		FirstPosition:       rows[0].Position,
-		LastPosition:        rows[len(rows)-1].Position,
-		NextExpectedVersion: rows[len(rows)-1].StreamVersion,
-	}, nil
+	return p, nil
 }
 
-var errVersionMismatch = errors.New("expected version mismatch")
+// SQLSTATEs raised by the append statement (sql/migrations/00004).
+const (
+	sqlstateVersionConflict = "PF409"
+	sqlstateTransactionFull = "PF413"
+	sqlstateUniqueViolation = "23505"
+)
 
 // resolveFailure turns a failed append into the caller's answer. It runs only
 // on the slow path, after the transaction (or savepoint) rolled back. If the
@@ -274,8 +282,14 @@ var errVersionMismatch = errors.New("expected version mismatch")
 // naming the stream's actual version.
 func resolveFailure(ctx context.Context, db gen.DBTX, parts []domain.StreamAppend, failed int, cause error) ([]domain.AppendResult, error) {
 	var pgErr *pgconn.PgError
-	isUnique := errors.As(cause, &pgErr) && pgErr.Code == "23505"
-	if !isUnique && !errors.Is(cause, errVersionMismatch) {
+	if !errors.As(cause, &pgErr) {
+		return nil, cause
+	}
+	switch pgErr.Code {
+	case sqlstateUniqueViolation, sqlstateVersionConflict:
+	case sqlstateTransactionFull:
+		return nil, fmt.Errorf("append to %s: %w", parts[failed].Stream, ErrTransactionFull)
+	default:
 		return nil, cause
 	}
 	q := gen.New(db)
@@ -285,9 +299,13 @@ func resolveFailure(ctx context.Context, db gen.DBTX, parts []domain.StreamAppen
 		return nil, fmt.Errorf("append to %s: %w", p.Stream, err)
 	}
 	if len(stored) == 0 {
-		actual, err := q.StreamVersion(ctx, p.Stream)
-		if err != nil {
-			return nil, fmt.Errorf("append to %s: read stream version: %w", p.Stream, err)
+		// The raise carries the version the statement saw; a lost race on
+		// the unique index does not, so read it.
+		actual, err := strconv.ParseInt(pgErr.Detail, 10, 64)
+		if pgErr.Code != sqlstateVersionConflict || err != nil {
+			if actual, err = q.StreamVersion(ctx, p.Stream); err != nil {
+				return nil, fmt.Errorf("append to %s: read stream version: %w", p.Stream, err)
+			}
 		}
 		return nil, &ConcurrencyError{Stream: p.Stream, Expected: p.Expected, Actual: actual}
 	}

@@ -34,21 +34,18 @@ type WorkQueue struct {
 // NewWorkQueue returns the queue over pool.
 func NewWorkQueue(pool *pgxpool.Pool) *WorkQueue { return &WorkQueue{pool: pool} }
 
-// Enqueue records a job's pending fetches in one transaction. Enqueuing
-// twice is harmless.
+// Enqueue records a job's pending fetches, in one statement. Enqueuing a
+// job whose work exists adds nothing.
 func (q *WorkQueue) Enqueue(ctx context.Context, req domain.EnrichmentRequested, providers []domain.Provider) error {
-	return pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error { return enqueue(ctx, tx, req, providers) })
-}
-
-func enqueue(ctx context.Context, tx pgx.Tx, req domain.EnrichmentRequested, providers []domain.Provider) error {
-	g := gen.New(tx)
-	if err := g.InsertWork(ctx, gen.InsertWorkParams{JobID: req.JobID, Domain: req.Domain.String(), Ticker: req.Ticker, ExpiresAt: req.ExpiresAt}); err != nil {
-		return fmt.Errorf("enqueue job %s: %w", req.JobID, err)
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		names[i] = string(p)
 	}
-	for _, p := range providers {
-		if err := g.InsertFetchTask(ctx, gen.InsertFetchTaskParams{JobID: req.JobID, Provider: string(p)}); err != nil {
-			return fmt.Errorf("enqueue %s fetch of job %s: %w", p, req.JobID, err)
-		}
+	_, err := gen.New(q.pool).EnqueueJob(ctx, gen.EnqueueJobParams{
+		JobID: req.JobID, Domain: req.Domain.String(), Ticker: req.Ticker, ExpiresAt: req.ExpiresAt, Providers: names,
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue job %s: %w", req.JobID, err)
 	}
 	return nil
 }
@@ -75,12 +72,23 @@ func (q *WorkQueue) Claim(ctx context.Context, max int, lease time.Duration) ([]
 	return out, nil
 }
 
-// Done removes a task whose outcome is stored.
-func (q *WorkQueue) Done(ctx context.Context, jobID uuid.UUID, p domain.Provider) error {
-	if err := gen.New(q.pool).DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: jobID, Provider: string(p)}); err != nil {
-		return fmt.Errorf("complete %s fetch of job %s: %w", p, jobID, err)
+// Done removes a task whose outcome is stored and reports how many of the
+// job's other tasks are still queued.
+func (q *WorkQueue) Done(ctx context.Context, jobID uuid.UUID, p domain.Provider) (others int64, err error) {
+	others, err = gen.New(q.pool).DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: jobID, Provider: string(p)})
+	if err != nil {
+		return 0, fmt.Errorf("complete %s fetch of job %s: %w", p, jobID, err)
 	}
-	return nil
+	return others, nil
+}
+
+// Queued reports whether a job still has work; a finished job has none.
+func (q *WorkQueue) Queued(ctx context.Context, jobID uuid.UUID) (bool, error) {
+	ok, err := gen.New(q.pool).WorkExists(ctx, jobID)
+	if err != nil {
+		return false, fmt.Errorf("look up work of job %s: %w", jobID, err)
+	}
+	return ok, nil
 }
 
 // Finish removes a finished job's work; the completion handler does it inside

@@ -65,6 +65,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		FreshnessWindow: cfg.Enrichment.Freshness, JobTTL: cfg.Enrichment.JobTTL,
 	}, cfg.Enrichment.MaxPerRequester, time.Now)
 	enrich.Observe(pipeline)
+	// The target read routes cache their answers per read-model version.
+	targetsVersion := postgres.NewProjectionVersion(pool, projections.TargetsName)
 	// Read models: the projections follow the log in the background.
 	readModels, err := projections.NewRunner(pool, projections.Config{PollInterval: cfg.PollInterval, Logger: log}, projections.All()...)
 	if err != nil {
@@ -87,6 +89,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Enrich:           enrich,
 		CORSExtraOrigins: cfg.CORSExtraOrigins,
 		Reads:            postgres.NewReadModels(pool),
+		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
 	})
 
@@ -113,6 +116,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go func() { defer wg.Done(); workErr <- wrapErr("watermill router", events.Run(workCtx)) }()
 	go func() { defer wg.Done(); workErr <- wrapErr("enrichment workers", pipeline.Run(workCtx)) }()
 	wg.Go(func() { _ = readModels.Run(workCtx) }) // retries failed batches itself; returns when stopped
+	wg.Go(func() { targetsVersion.Run(workCtx, cfg.PollInterval, log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

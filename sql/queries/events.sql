@@ -1,10 +1,12 @@
--- name: AppendEvents :many
--- Appends a batch to one stream in a single statement, so a standalone
--- append costs one round trip. The batch lands only when the stream is at
--- the expected version (-1 accepts any); otherwise no row is inserted and the
--- caller reports a conflict. Two concurrent appenders of the same version
--- cannot both win: the second hits events_stream_version_key. Positions
--- continue after any events this transaction already appended.
+-- name: AppendEvents :batchmany
+-- Appends a batch to one stream in a single statement. It raises
+-- events_version_conflict (SQLSTATE PF409, the actual version in DETAIL)
+-- unless the stream is at the expected version (-1 accepts any), and
+-- events_transaction_full (PF413) past the transaction's 2^20 positions; a
+-- raise aborts the transaction, so several of these statements pipelined in
+-- one round trip commit all or nothing. Two concurrent appenders of the same
+-- version cannot both win: the second hits events_stream_version_key.
+-- Positions continue after any events this transaction already appended.
 --
 -- When publish is set, the same statement writes the outbox: one watermill
 -- message per event into "watermill_events", in watermill-sql's
@@ -16,25 +18,31 @@ WITH current_version AS (
     FROM events e
     WHERE e.stream_id = sqlc.arg(stream_id)::text
 ), allowed AS (
-    SELECT cv.version FROM current_version cv
-    WHERE sqlc.arg(expected_version)::bigint = -1 OR cv.version = sqlc.arg(expected_version)::bigint
+    SELECT CASE
+               WHEN sqlc.arg(expected_version)::bigint = -1 OR cv.version = sqlc.arg(expected_version)::bigint THEN cv.version
+               ELSE events_version_conflict(sqlc.arg(stream_id)::text, sqlc.arg(expected_version)::bigint, cv.version)
+           END AS version
+    FROM current_version cv
 ), xact AS (
     SELECT (pg_current_xact_id()::text::bigint << 20) AS base
-), start AS (
+), taken AS (
     SELECT COALESCE(
         (SELECT max(e.position) FROM events e, xact
           WHERE e.position > xact.base AND e.position < xact.base + 1048576),
         (SELECT base FROM xact))::bigint AS position
+), start AS (
+    SELECT CASE
+               WHEN taken.position + cardinality(sqlc.arg(event_ids)::uuid[]) < xact.base + 1048576 THEN taken.position
+               ELSE events_transaction_full()
+           END AS position
+    FROM taken, xact
 ), inserted AS (
     INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
     SELECT start.position + i, sqlc.arg(stream_id)::text, allowed.version + i,
            (sqlc.arg(event_ids)::uuid[])[i], (sqlc.arg(event_types)::text[])[i],
            (sqlc.arg(schema_versions)::int[])[i], (sqlc.arg(datas)::jsonb[])[i],
            (sqlc.arg(metadatas)::jsonb[])[i]
-    FROM allowed, start, xact, generate_subscripts(sqlc.arg(event_ids)::uuid[], 1) AS i
-    -- A transaction owns 2^20 positions; beyond them the append stores
-    -- fewer rows than asked and the caller reports it.
-    WHERE start.position + i < xact.base + 1048576
+    FROM allowed, start, generate_subscripts(sqlc.arg(event_ids)::uuid[], 1) AS i
     RETURNING position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
 ), published AS (
     INSERT INTO watermill_events (uuid, payload, metadata, transaction_id)

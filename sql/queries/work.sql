@@ -1,12 +1,17 @@
--- name: InsertWork :exec
-INSERT INTO enrichment_work (job_id, domain, ticker, expires_at)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (job_id) DO NOTHING;
-
--- name: InsertFetchTask :exec
+-- name: EnqueueJob :execrows
+-- Records a job's work and one fetch task per provider in one statement.
+-- The tasks are inserted only with a new work row: once a job's work
+-- exists, whoever enqueues it again (the dispatcher after the fast path, a
+-- redelivery) adds nothing, and a task already done is never re-created.
+WITH work AS (
+    INSERT INTO enrichment_work (job_id, domain, ticker, expires_at)
+    VALUES (sqlc.arg(job_id), sqlc.arg(domain), sqlc.arg(ticker), sqlc.arg(expires_at))
+    ON CONFLICT (job_id) DO NOTHING
+    RETURNING job_id
+)
 INSERT INTO fetch_tasks (job_id, provider)
-VALUES ($1, $2)
-ON CONFLICT (job_id, provider) DO NOTHING;
+SELECT work.job_id, p.provider
+FROM work, unnest(sqlc.arg(providers)::text[]) AS p(provider);
 
 -- name: ClaimFetchTasks :many
 -- Leases up to max_tasks tasks that are not leased or whose lease ran out (a
@@ -27,8 +32,18 @@ FROM claimable c, enrichment_work w
 WHERE t.job_id = c.job_id AND t.provider = c.provider AND w.job_id = t.job_id
 RETURNING t.job_id, t.provider, t.leases, w.domain, w.ticker;
 
--- name: DeleteFetchTask :exec
-DELETE FROM fetch_tasks WHERE job_id = $1 AND provider = $2;
+-- name: DeleteFetchTask :one
+-- Drops a done task and counts the job's other tasks still queued (the
+-- statement's snapshot still holds the deleted row, hence the filter).
+WITH gone AS (
+    DELETE FROM fetch_tasks d WHERE d.job_id = sqlc.arg(job_id) AND d.provider = sqlc.arg(provider)
+)
+SELECT count(*)::bigint AS others
+FROM fetch_tasks t
+WHERE t.job_id = sqlc.arg(job_id) AND t.provider <> sqlc.arg(provider);
+
+-- name: WorkExists :one
+SELECT EXISTS (SELECT 1 FROM enrichment_work WHERE job_id = $1) AS queued;
 
 -- name: DeleteWork :exec
 DELETE FROM enrichment_work WHERE job_id = $1;

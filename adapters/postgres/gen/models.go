@@ -5,7 +5,6 @@
 package gen
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,24 +20,24 @@ type DisplacementTarget struct {
 	City                    pgtype.Text
 	State                   pgtype.Text
 	TechSpend               pgtype.Int8
-	Emails                  json.RawMessage
-	Phones                  json.RawMessage
-	Socials                 json.RawMessage
-	ExecTitles              json.RawMessage
+	Emails                  []byte
+	Phones                  []byte
+	Socials                 []byte
+	ExecTitles              []byte
 	SwMonthlyVisits         pgtype.Int8
 	SwBounceRate            pgtype.Float8
 	SwPagesPerVisit         pgtype.Float8
 	SwAvgDuration           pgtype.Int8
 	SwSearchTrafficPct      pgtype.Float8
 	SwRankGlobal            pgtype.Int8
-	MatchedCaseStudies      json.RawMessage
+	MatchedCaseStudies      []byte
 	LeadScore               pgtype.Int8
 	CreatedAt               pgtype.Timestamptz
 	IcpTier                 pgtype.Int4
 	IcpScore                pgtype.Int4
-	ScoreReasons            json.RawMessage
+	ScoreReasons            []byte
 	IcpTierName             pgtype.Text
-	ScoreBreakdown          json.RawMessage
+	ScoreBreakdown          []byte
 	Ticker                  pgtype.Text
 	IsPublic                pgtype.Bool
 	EnrichmentLevel         pgtype.Text
@@ -47,16 +46,16 @@ type DisplacementTarget struct {
 	GrossMargin             pgtype.Float8
 	TrafficGrowth           pgtype.Float8
 	CurrentSearch           pgtype.Text
-	TriggerEvents           json.RawMessage
+	TriggerEvents           []byte
 	ExecQuote               pgtype.Text
 	ExecName                pgtype.Text
 	ExecTitle               pgtype.Text
 	QuoteSource             pgtype.Text
-	CompetitorsUsingAlgolia json.RawMessage
+	CompetitorsUsingAlgolia []byte
 	DisplacementAngle       pgtype.Text
-	FinancialsJson          json.RawMessage
-	HiringSignals           json.RawMessage
-	TechStackJson           json.RawMessage
+	FinancialsJson          []byte
+	HiringSignals           []byte
+	TechStackJson           []byte
 	UpdatedAt               time.Time
 	LastJobID               uuid.NullUUID
 	ScoreModelVersion       pgtype.Text
@@ -70,8 +69,8 @@ type EnrichmentJob struct {
 	Domain      string
 	Status      string
 	Progress    int32
-	Providers   json.RawMessage
-	Result      json.RawMessage
+	Providers   []byte
+	Result      []byte
 	Error       pgtype.Text
 	RequestedBy string
 	Force       bool
@@ -96,8 +95,8 @@ type Event struct {
 	EventID       uuid.UUID
 	EventType     string
 	SchemaVersion int32
-	Data          json.RawMessage
-	Metadata      json.RawMessage
+	Data          []byte
+	Metadata      []byte
 	RecordedAt    time.Time
 }
 

@@ -7,7 +7,6 @@ package gen
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -288,7 +287,7 @@ type UpsertImportedTargetParams struct {
 	Domain    string
 	UpdatedAt time.Time
 	BatchID   uuid.UUID
-	Profile   json.RawMessage
+	Profile   []byte
 }
 
 // The imported profile replaces every legacy column. Its JSON names are the
@@ -329,8 +328,8 @@ type UpsertJobParams struct {
 	Domain      string
 	Status      string
 	Progress    int32
-	Providers   json.RawMessage
-	Result      json.RawMessage
+	Providers   []byte
+	Result      []byte
 	Error       pgtype.Text
 	RequestedBy string
 	Force       bool
@@ -380,7 +379,7 @@ type UpsertTargetFinancialsParams struct {
 	Ticker      pgtype.Text
 	Revenue     pgtype.Float8
 	GrossMargin pgtype.Float8
-	Financials  json.RawMessage
+	Financials  []byte
 	UpdatedAt   time.Time
 }
 
@@ -424,8 +423,8 @@ type UpsertTargetScoreParams struct {
 	Score          int32
 	Tier           int32
 	TierName       string
-	Breakdown      json.RawMessage
-	Reasons        json.RawMessage
+	Breakdown      []byte
+	Reasons        []byte
 	ModelVersion   string
 	Excluded       bool
 	ExcludedReason pgtype.Text
@@ -462,7 +461,7 @@ ON CONFLICT (domain) DO UPDATE SET
 
 type UpsertTargetTechParams struct {
 	Domain        string
-	TechStack     json.RawMessage
+	TechStack     []byte
 	CurrentSearch pgtype.Text
 	UpdatedAt     time.Time
 }

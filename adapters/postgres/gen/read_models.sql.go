@@ -7,7 +7,6 @@ package gen
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -116,9 +115,9 @@ SELECT to_jsonb(t)::jsonb AS record FROM displacement_targets t WHERE t.domain =
 // The whole row as JSON: the record has fifty columns under their legacy
 // names, and the API shows them all, so the adapter decodes this into its
 // struct by name instead of copying fifty nullable columns by hand.
-func (q *Queries) GetTargetRecord(ctx context.Context, domain string) (json.RawMessage, error) {
+func (q *Queries) GetTargetRecord(ctx context.Context, domain string) ([]byte, error) {
 	row := q.db.QueryRow(ctx, getTargetRecord, domain)
-	var record json.RawMessage
+	var record []byte
 	err := row.Scan(&record)
 	return record, err
 }
@@ -144,8 +143,8 @@ type ListJobsRow struct {
 	Domain      string
 	Status      string
 	Progress    int32
-	Providers   json.RawMessage
-	Result      json.RawMessage
+	Providers   []byte
+	Result      []byte
 	Error       pgtype.Text
 	RequestedBy string
 	Force       bool

@@ -89,8 +89,13 @@ func (q *Queries) CountFetchTasks(ctx context.Context) (CountFetchTasksRow, erro
 	return i, err
 }
 
-const deleteFetchTask = `-- name: DeleteFetchTask :exec
-DELETE FROM fetch_tasks WHERE job_id = $1 AND provider = $2
+const deleteFetchTask = `-- name: DeleteFetchTask :one
+WITH gone AS (
+    DELETE FROM fetch_tasks d WHERE d.job_id = $1 AND d.provider = $2
+)
+SELECT count(*)::bigint AS others
+FROM fetch_tasks t
+WHERE t.job_id = $1 AND t.provider <> $2
 `
 
 type DeleteFetchTaskParams struct {
@@ -98,9 +103,13 @@ type DeleteFetchTaskParams struct {
 	Provider string
 }
 
-func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) error {
-	_, err := q.db.Exec(ctx, deleteFetchTask, arg.JobID, arg.Provider)
-	return err
+// Drops a done task and counts the job's other tasks still queued (the
+// statement's snapshot still holds the deleted row, hence the filter).
+func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) (int64, error) {
+	row := q.db.QueryRow(ctx, deleteFetchTask, arg.JobID, arg.Provider)
+	var others int64
+	err := row.Scan(&others)
+	return others, err
 }
 
 const deleteWork = `-- name: DeleteWork :exec
@@ -110,6 +119,44 @@ DELETE FROM enrichment_work WHERE job_id = $1
 func (q *Queries) DeleteWork(ctx context.Context, jobID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, deleteWork, jobID)
 	return err
+}
+
+const enqueueJob = `-- name: EnqueueJob :execrows
+WITH work AS (
+    INSERT INTO enrichment_work (job_id, domain, ticker, expires_at)
+    VALUES ($2, $3, $4, $5)
+    ON CONFLICT (job_id) DO NOTHING
+    RETURNING job_id
+)
+INSERT INTO fetch_tasks (job_id, provider)
+SELECT work.job_id, p.provider
+FROM work, unnest($1::text[]) AS p(provider)
+`
+
+type EnqueueJobParams struct {
+	Providers []string
+	JobID     uuid.UUID
+	Domain    string
+	Ticker    string
+	ExpiresAt time.Time
+}
+
+// Records a job's work and one fetch task per provider in one statement.
+// The tasks are inserted only with a new work row: once a job's work
+// exists, whoever enqueues it again (the dispatcher after the fast path, a
+// redelivery) adds nothing, and a task already done is never re-created.
+func (q *Queries) EnqueueJob(ctx context.Context, arg EnqueueJobParams) (int64, error) {
+	result, err := q.db.Exec(ctx, enqueueJob,
+		arg.Providers,
+		arg.JobID,
+		arg.Domain,
+		arg.Ticker,
+		arg.ExpiresAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const expiredWork = `-- name: ExpiredWork :many
@@ -139,45 +186,6 @@ func (q *Queries) ExpiredWork(ctx context.Context, arg ExpiredWorkParams) ([]uui
 		return nil, err
 	}
 	return items, nil
-}
-
-const insertFetchTask = `-- name: InsertFetchTask :exec
-INSERT INTO fetch_tasks (job_id, provider)
-VALUES ($1, $2)
-ON CONFLICT (job_id, provider) DO NOTHING
-`
-
-type InsertFetchTaskParams struct {
-	JobID    uuid.UUID
-	Provider string
-}
-
-func (q *Queries) InsertFetchTask(ctx context.Context, arg InsertFetchTaskParams) error {
-	_, err := q.db.Exec(ctx, insertFetchTask, arg.JobID, arg.Provider)
-	return err
-}
-
-const insertWork = `-- name: InsertWork :exec
-INSERT INTO enrichment_work (job_id, domain, ticker, expires_at)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (job_id) DO NOTHING
-`
-
-type InsertWorkParams struct {
-	JobID     uuid.UUID
-	Domain    string
-	Ticker    string
-	ExpiresAt time.Time
-}
-
-func (q *Queries) InsertWork(ctx context.Context, arg InsertWorkParams) error {
-	_, err := q.db.Exec(ctx, insertWork,
-		arg.JobID,
-		arg.Domain,
-		arg.Ticker,
-		arg.ExpiresAt,
-	)
-	return err
 }
 
 const openWork = `-- name: OpenWork :many
@@ -236,4 +244,15 @@ func (q *Queries) TakeQuota(ctx context.Context, arg TakeQuotaParams) (int32, er
 	var used int32
 	err := row.Scan(&used)
 	return used, err
+}
+
+const workExists = `-- name: WorkExists :one
+SELECT EXISTS (SELECT 1 FROM enrichment_work WHERE job_id = $1) AS queued
+`
+
+func (q *Queries) WorkExists(ctx context.Context, jobID uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, workExists, jobID)
+	var queued bool
+	err := row.Scan(&queued)
+	return queued, err
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/partnerforge/partnerforge/adapters/providers"
@@ -108,11 +109,26 @@ func (c *Client) window() (string, string) {
 
 // call is one Fetch's conversation with SimilarWeb: the country it settled
 // on and what it has to say about it.
+// Its endpoints may be called concurrently, hence the lock.
 type call struct {
 	c       *Client
+	mu      sync.Mutex
 	country string
 	note    string
 	status  int
+}
+
+func (k *call) addNote(s string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.note = providers.AppendNote(k.note, s)
+}
+
+// result is what the conversation came to: its note and last status.
+func (k *call) result() (note string, status int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.note, k.status
 }
 
 // errorBody is SimilarWeb's error shape:
@@ -134,8 +150,11 @@ func (k *call) get(ctx context.Context, path string, params url.Values, countryS
 	for name, vals := range params {
 		q[name] = vals
 	}
+	k.mu.Lock()
+	country := k.country
+	k.mu.Unlock()
 	if countryScoped {
-		q.Set("country", k.country)
+		q.Set("country", country)
 	}
 	u := k.c.base.JoinPath(path)
 	u.RawQuery = q.Encode()
@@ -143,12 +162,18 @@ func (k *call) get(ctx context.Context, path string, params url.Values, countryS
 	if err != nil {
 		return err
 	}
+	k.mu.Lock()
 	k.status = resp.Status
+	k.mu.Unlock()
 	if !resp.OK() {
 		e := classify(resp, path)
-		if countryScoped && k.country != World && resp.Status == http.StatusForbidden && e.Code == domain.FailureUnauthorized {
-			k.note = providers.AppendNote(k.note, fmt.Sprintf("similarweb refused country %q (403); used world", k.country))
-			k.country = World
+		if countryScoped && country != World && resp.Status == http.StatusForbidden && e.Code == domain.FailureUnauthorized {
+			k.mu.Lock()
+			if k.country != World {
+				k.note = providers.AppendNote(k.note, fmt.Sprintf("similarweb refused country %q (403); used world", k.country))
+				k.country = World
+			}
+			k.mu.Unlock()
 			return k.get(ctx, path, params, countryScoped, v)
 		}
 		return e

@@ -49,12 +49,14 @@ func (t *Technologies) Fetch(ctx context.Context, req providers.Request) (domain
 	var body technographicsBody
 	path := "v4/website/" + url.PathEscape(req.Domain) + "/technographics/all"
 	if err := k.get(ctx, path, url.Values{"limit": {strconv.Itoa(limit)}}, false, &body); err != nil {
-		return domain.ProviderData{}, providers.Meta{HTTPStatus: k.status, Attempts: 1}, err
+		_, status := k.result()
+		return domain.ProviderData{}, providers.Meta{HTTPStatus: status, Attempts: 1}, err
 	}
 	names := make([]string, 0, len(body.Technologies))
 	for _, tech := range body.Technologies {
 		names = append(names, tech.Name)
 	}
 	stack := techstack.Build(string(domain.ProviderSimilarWeb), names)
-	return domain.ProviderData{Tech: &stack}, providers.Meta{HTTPStatus: k.status, Attempts: 1}, nil
+	_, status := k.result()
+	return domain.ProviderData{Tech: &stack}, providers.Meta{HTTPStatus: status, Attempts: 1}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"math"
 	"net/url"
 
@@ -77,7 +78,8 @@ func (c *Client) Fetch(ctx context.Context, req providers.Request) (domain.Provi
 	site := "v1/website/" + url.PathEscape(req.Domain)
 	var t domain.Traffic
 	fail := func(err error) (domain.ProviderData, providers.Meta, error) {
-		return domain.ProviderData{}, providers.Meta{HTTPStatus: k.status, Attempts: 1, Note: k.note}, err
+		note, status := k.result()
+		return domain.ProviderData{}, providers.Meta{HTTPStatus: status, Attempts: 1, Note: note}, err
 	}
 
 	var visits visitsBody
@@ -93,17 +95,38 @@ func (c *Client) Fetch(ctx context.Context, req providers.Request) (domain.Provi
 		t.TrafficGrowth = (last - first) / first
 	}
 
-	var bounce bounceBody
-	var pages pagesBody
-	var duration durationBody
+	// The visits call settled the country; the other six endpoints are
+	// independent, so they are asked at once: a fetch then takes about two
+	// round trips to SimilarWeb instead of seven.
+	var (
+		bounce   bounceBody
+		pages    pagesBody
+		duration durationBody
+		sources  sourcesBody
+		rank     rankBody
+		similar  similarBody
+	)
+	global := url.Values{"start_date": {start}, "end_date": {end}, "main_domain_only": {"false"}}
+	g, gctx := errgroup.WithContext(ctx)
 	for _, m := range []struct {
 		metric string
 		into   any
 	}{{"bounce-rate", &bounce}, {"pages-per-visit", &pages}, {"average-visit-duration", &duration}} {
-		if err := k.get(ctx, site+"/total-traffic-and-engagement/"+m.metric, series, true, m.into); err != nil {
-			return fail(err)
-		}
+		g.Go(func() error { return k.get(gctx, site+"/total-traffic-and-engagement/"+m.metric, series, true, m.into) })
 	}
+	g.Go(func() error {
+		return k.optional(k.get(gctx, site+"/traffic-sources/overview-share", series, true, &sources), "traffic sources")
+	})
+	g.Go(func() error {
+		return k.optional(k.get(gctx, site+"/global-rank/global-rank", global, false, &rank), "global rank")
+	})
+	g.Go(func() error {
+		return k.optional(k.get(gctx, site+"/similar-sites/similarsites", nil, false, &similar), "similar sites")
+	})
+	if err := g.Wait(); err != nil {
+		return fail(err)
+	}
+
 	if n := len(bounce.BounceRate); n > 0 {
 		t.BounceRate = bounce.BounceRate[n-1].BounceRate
 	}
@@ -113,25 +136,9 @@ func (c *Client) Fetch(ctx context.Context, req providers.Request) (domain.Provi
 	if n := len(duration.AverageVisitDuration); n > 0 {
 		t.AvgDurationSeconds = duration.AverageVisitDuration[n-1].AverageVisitDuration
 	}
-
-	var sources sourcesBody
-	if err := k.optional(k.get(ctx, site+"/traffic-sources/overview-share", series, true, &sources), "traffic sources"); err != nil {
-		return fail(err)
-	}
 	t.SearchTrafficShare = searchShare(sources)
-
-	var rank rankBody
-	global := url.Values{"start_date": {start}, "end_date": {end}, "main_domain_only": {"false"}}
-	if err := k.optional(k.get(ctx, site+"/global-rank/global-rank", global, false, &rank), "global rank"); err != nil {
-		return fail(err)
-	}
 	if n := len(rank.GlobalRank); n > 0 {
 		t.GlobalRank = rank.GlobalRank[n-1].GlobalRank
-	}
-
-	var similar similarBody
-	if err := k.optional(k.get(ctx, site+"/similar-sites/similarsites", nil, false, &similar), "similar sites"); err != nil {
-		return fail(err)
 	}
 	for _, s := range similar.SimilarSites {
 		if len(t.SimilarSites) == c.similar {
@@ -140,7 +147,8 @@ func (c *Client) Fetch(ctx context.Context, req providers.Request) (domain.Provi
 		t.SimilarSites = append(t.SimilarSites, s.URL)
 	}
 
-	return domain.ProviderData{Traffic: &t}, providers.Meta{HTTPStatus: k.status, Attempts: 1, Note: k.note}, nil
+	note, status := k.result()
+	return domain.ProviderData{Traffic: &t}, providers.Meta{HTTPStatus: status, Attempts: 1, Note: note}, nil
 }
 
 // optional swallows a lasting refusal of an extra endpoint, noting it.
@@ -151,7 +159,7 @@ func (k *call) optional(err error, what string) error {
 	}
 	switch e.Code {
 	case domain.FailureNotFound, domain.FailureUnauthorized:
-		k.note = providers.AppendNote(k.note, fmt.Sprintf("similarweb %s unavailable (%s)", what, e.Code))
+		k.addNote(fmt.Sprintf("similarweb %s unavailable (%s)", what, e.Code))
 		return nil
 	}
 	return err

@@ -1,0 +1,169 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections"
+	"github.com/partnerforge/partnerforge/projections/projectiontest"
+)
+
+type cachedGet struct {
+	status int
+	cache  string
+	etag   string
+	body   string
+}
+
+func rawGet(t *testing.T, url string, header ...string) cachedGet {
+	t.Helper()
+	got, err := tryGet(url, header...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// tryGet is rawGet for goroutines, which must not stop the test themselves.
+func tryGet(url string, header ...string) (cachedGet, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return cachedGet{}, err
+	}
+	// The default transport would ask for gzip and undo it; ask explicitly.
+	req.Header.Set("Accept-Encoding", "identity")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return cachedGet{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return cachedGet{}, err
+	}
+	return cachedGet{resp.StatusCode, resp.Header.Get(HeaderCache), resp.Header.Get("ETag"), string(body)}, nil
+}
+
+func TestReadCacheFollowsTheReadModelVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var version *postgres.ProjectionVersion
+	rs := newReadServer(t, func(rs *readServer, d *Deps) {
+		version = postgres.NewProjectionVersion(rs.db.Pool, projections.TargetsName)
+		d.TargetsVersion = version
+	})
+	if err := version.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list := rs.url + "/api/targets?per_page=5&sort=domain"
+
+	first := rawGet(t, list)
+	second := rawGet(t, list)
+	if first.status != 200 || first.cache != "miss" || second.cache != "hit" || second.body != first.body || second.etag != first.etag {
+		t.Fatalf("first %+v\nsecond %+v", first, second)
+	}
+	// The same query in another order is the same response.
+	if reordered := rawGet(t, rs.url+"/api/targets?sort=domain&per_page=5"); reordered.cache != "hit" {
+		t.Errorf("reordered query: %s", reordered.cache)
+	}
+	if nm := rawGet(t, list, "If-None-Match", first.etag); nm.status != http.StatusNotModified || nm.body != "" {
+		t.Errorf("If-None-Match from the cache: %d %s", nm.status, nm.cache)
+	}
+	// Compressed and plain answers are kept apart.
+	if gz := rawGet(t, list, "Accept-Encoding", "gzip"); gz.cache != "miss" {
+		t.Errorf("first gzip request was a %s", gz.cache)
+	}
+
+	// The read model changes: a new target is projected and the version moves.
+	projectiontest.Import(t, rs.store, uuid.New(), domain.TargetProfile{Domain: "aaa-first.com", CompanyName: "AAA First"})
+	if err := rs.runner.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := version.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := rawGet(t, list)
+	if after.cache != "miss" || after.body == first.body {
+		t.Fatalf("after the read model changed: %s, body unchanged: %v", after.cache, after.body == first.body)
+	}
+	var page TargetList
+	if rs.get(t, "/api/targets?per_page=5&sort=domain", &page); page.Data[0].Domain != "aaa-first.com" || page.Pagination.Total != len(readFixture)+1 {
+		t.Fatalf("after the change the list starts %s with total %d", page.Data[0].Domain, page.Pagination.Total)
+	}
+}
+
+func TestReadCacheStaysOutOfTheWay(t *testing.T) {
+	t.Parallel()
+	unknown := fixedVersion(0)
+	rs := newReadServer(t, func(_ *readServer, d *Deps) { d.TargetsVersion = &unknown })
+	for _, path := range []string{"/api/targets", "/api/stats"} {
+		for range 2 {
+			if got := rawGet(t, rs.url+path); got.status != 200 || got.cache != "" {
+				t.Fatalf("%s with an unknown version: %+v", path, got)
+			}
+		}
+	}
+
+	known := fixedVersion(7)
+	rs = newReadServer(t, func(_ *readServer, d *Deps) { d.TargetsVersion = &known })
+	for range 2 {
+		if got := rawGet(t, rs.url+"/api/enrich/jobs"); got.status != 200 || got.cache != "" {
+			t.Fatalf("jobs list went through the cache: %+v", got)
+		}
+		if got := rawGet(t, rs.url+"/api/companies/no-such-target.com"); got.status != 404 || got.cache == "hit" {
+			t.Fatalf("a 404 was cached: %+v", got)
+		}
+	}
+}
+
+type fixedVersion int64
+
+func (v *fixedVersion) Version() int64 { return int64(*v) }
+
+// Many users asking the same page at once, with nothing cached, cost one
+// query: one request builds the answer, the rest wait for it.
+func TestReadCacheBuildsEachAnswerOnce(t *testing.T) {
+	t.Parallel()
+	known := fixedVersion(42)
+	rs := newReadServer(t, func(_ *readServer, d *Deps) { d.TargetsVersion = &known })
+	const users = 20
+	type answer struct {
+		cachedGet
+		err error
+	}
+	results := make(chan answer, users)
+	start := make(chan struct{})
+	for range users {
+		go func() {
+			<-start
+			r, err := tryGet(rs.url + "/api/targets?tier=2")
+			results <- answer{r, err}
+		}()
+	}
+	close(start)
+	counts := map[string]int{}
+	var body string
+	for range users {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.status != 200 || (body != "" && r.body != body) {
+			t.Fatalf("answer %+v differs", r.status)
+		}
+		body = r.body
+		counts[r.cache]++
+	}
+	if counts["miss"] != 1 || counts["hit"] != users-1 {
+		t.Fatalf("cache outcomes %v, want one miss", counts)
+	}
+}
