@@ -31,7 +31,7 @@ type EnrichmentAccepted struct {
 // stored. The enrichment pipeline uses it to start work without waiting for
 // its event subscription; the subscription remains the durable path.
 type JobObserver interface {
-	JobOpened(ctx context.Context, jobID uuid.UUID)
+	JobOpened(ctx context.Context, job domain.EnrichmentRequested)
 }
 
 // RequestEnrichmentHandler opens enrichment jobs.
@@ -75,7 +75,10 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 	if meta.Actor == "" {
 		meta.Actor = cmd.RequestedBy
 	}
-	var out EnrichmentAccepted
+	var (
+		out    EnrichmentAccepted
+		opened domain.EnrichmentRequested
+	)
 	err := retryOnConflict(ctx, "request enrichment of "+cmd.Domain.String(), func() error {
 		target, err := loadTarget(ctx, h.store, cmd.Domain)
 		if err != nil {
@@ -99,6 +102,7 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 		if err := requester.CheckLimit(h.perRequester, now); err != nil {
 			return err
 		}
+		opened = dec.JobEvents[0].(domain.EnrichmentRequested)
 		return h.open(ctx, target, requester, dec, meta)
 	})
 	if err != nil {
@@ -106,7 +110,7 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 	}
 	if out.Reused == "" {
 		for _, o := range h.observers {
-			o.JobOpened(ctx, out.JobID)
+			o.JobOpened(ctx, opened)
 		}
 	}
 	return out, nil

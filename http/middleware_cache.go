@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -33,38 +34,45 @@ const (
 )
 
 // readCache keeps finished responses — compressed and tagged as sent — of
-// the target read routes for the read model's current version. The
-// dashboard's users ask the same few list pages over and over; while the
-// read model stands still, the answer cannot change, so it is built once.
-// The first request after the version moves builds it again: a response is
-// never older than the version the cache has been told.
+// the target read routes, each with the read-model version it was built
+// from. The dashboard's users ask the same few list pages over and over;
+// while the read model stands still the answer cannot change, so it is built
+// once. When the version moves, the first request rebuilds the answer, and
+// requests arriving meanwhile get the previous one if it is recent
+// (stale-while-revalidate), or wait for the rebuild: a busy list is never
+// rebuilt by many requests at once, and enrichments landing every few
+// hundred milliseconds do not turn every read into a query.
 type readCache struct {
 	version ReadVersion
+	now     func() time.Time
 
 	mu      sync.RWMutex
-	at      int64 // version of every entry
 	entries map[string]*cachedResponse
 	bytes   int
 
-	// building holds a channel per key being built, closed when done: when
-	// fifty users ask for the list just after the version moved, one query
-	// runs and the others wait for its answer.
+	// building holds a channel per key being built, closed when done.
 	buildMu  sync.Mutex
 	building map[string]chan struct{}
 }
 
 type cachedResponse struct {
-	status int
-	header http.Header
-	body   []byte
+	version int64
+	builtAt time.Time
+	status  int
+	header  http.Header
+	body    []byte
 }
+
+// readCacheMaxStale bounds how old an answer served during its rebuild may
+// be.
+const readCacheMaxStale = 2 * time.Second
 
 // cachedHeaders are the response headers that belong to the body; per-request
 // ones (X-Request-ID) are set anew on every answer.
 var cachedHeaders = []string{"Content-Type", "Content-Encoding", "ETag", "Vary", "Cache-Control"}
 
 func readCacheMiddleware(v ReadVersion) gin.HandlerFunc {
-	rc := &readCache{version: v, entries: map[string]*cachedResponse{}, building: map[string]chan struct{}{}}
+	rc := &readCache{version: v, now: time.Now, entries: map[string]*cachedResponse{}, building: map[string]chan struct{}{}}
 	return rc.handle
 }
 
@@ -79,23 +87,27 @@ func (rc *readCache) handle(c *gin.Context) {
 		return
 	}
 	key := cacheKey(c.Request)
-	if hit := rc.lookup(version, key); hit != nil {
-		rc.serve(c, hit)
+	cached := rc.lookup(key)
+	if cached != nil && cached.version >= version {
+		rc.serve(c, cached, "hit")
 		return
 	}
 	done, leader := rc.claim(key)
 	if !leader {
+		if cached != nil && rc.now().Sub(cached.builtAt) < readCacheMaxStale {
+			rc.serve(c, cached, "stale")
+			return
+		}
 		select {
 		case <-done:
-			if hit := rc.lookup(version, key); hit != nil {
-				rc.serve(c, hit)
+			if hit := rc.lookup(key); hit != nil && hit.version >= version {
+				rc.serve(c, hit, "hit")
 				return
 			}
 		case <-c.Request.Context().Done():
 			return
 		}
-		// The leader's answer was not cacheable (an error, or the version
-		// moved): build our own.
+		// The builder's answer was not cacheable (an error): build our own.
 	} else {
 		defer rc.release(key, done)
 	}
@@ -108,13 +120,13 @@ func (rc *readCache) handle(c *gin.Context) {
 	if rec.Status() != http.StatusOK || rec.overflow {
 		return
 	}
-	resp := &cachedResponse{status: rec.Status(), header: http.Header{}, body: rec.body.Bytes()}
+	resp := &cachedResponse{version: version, builtAt: rc.now(), status: rec.Status(), header: http.Header{}, body: rec.body.Bytes()}
 	for _, h := range cachedHeaders {
 		if vs := orig.Header().Values(h); len(vs) > 0 {
 			resp.header[http.CanonicalHeaderKey(h)] = vs
 		}
 	}
-	rc.store(version, key, resp)
+	rc.store(key, resp)
 }
 
 // cacheKey names a response: path, canonical query and whether it is
@@ -151,36 +163,45 @@ func (rc *readCache) release(key string, done chan struct{}) {
 	close(done)
 }
 
-func (rc *readCache) lookup(version int64, key string) *cachedResponse {
+func (rc *readCache) lookup(key string) *cachedResponse {
 	rc.mu.RLock()
 	defer rc.mu.RUnlock()
-	if rc.at != version {
-		return nil
-	}
 	return rc.entries[key]
 }
 
-func (rc *readCache) store(version int64, key string, resp *cachedResponse) {
+func (rc *readCache) store(key string, resp *cachedResponse) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	// The version may have moved while the response was built; only the
-	// current one is kept (an older response must not outlive its version).
-	if current := rc.version.Version(); current != version {
-		return
+	if old := rc.entries[key]; old != nil {
+		if old.version > resp.version {
+			return // a newer answer landed first
+		}
+		rc.bytes -= len(old.body)
 	}
-	if rc.at != version || len(rc.entries) >= readCacheMaxEntries || rc.bytes+len(resp.body) > readCacheMaxBytes {
-		rc.at, rc.entries, rc.bytes = version, map[string]*cachedResponse{}, 0
+	if len(rc.entries) >= readCacheMaxEntries || rc.bytes+len(resp.body) > readCacheMaxBytes {
+		// Over a bound: keep only answers of the current version, and if
+		// that is not enough, start over.
+		current := rc.version.Version()
+		for k, e := range rc.entries {
+			if e.version < current {
+				rc.bytes -= len(e.body)
+				delete(rc.entries, k)
+			}
+		}
+		if len(rc.entries) >= readCacheMaxEntries || rc.bytes+len(resp.body) > readCacheMaxBytes {
+			rc.entries, rc.bytes = map[string]*cachedResponse{}, 0
+		}
 	}
 	rc.entries[key] = resp
 	rc.bytes += len(resp.body)
 }
 
-func (rc *readCache) serve(c *gin.Context, hit *cachedResponse) {
+func (rc *readCache) serve(c *gin.Context, hit *cachedResponse, outcome string) {
 	h := c.Writer.Header()
 	for k, vs := range hit.header {
 		h[k] = vs
 	}
-	h.Set(HeaderCache, "hit")
+	h.Set(HeaderCache, outcome)
 	if tag := hit.header.Get("ETag"); tag != "" && etagMatches(c.GetHeader("If-None-Match"), tag) {
 		h.Del("Content-Type")
 		h.Del("Content-Encoding")

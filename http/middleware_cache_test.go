@@ -4,7 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/google/uuid"
 
@@ -167,3 +172,79 @@ func TestReadCacheBuildsEachAnswerOnce(t *testing.T) {
 		t.Fatalf("cache outcomes %v, want one miss", counts)
 	}
 }
+
+// While the version moves and one request rebuilds a page, others get the
+// previous answer at once if it is recent, and wait for the rebuild if not.
+func TestReadCacheServesRecentAnswersDuringARebuild(t *testing.T) {
+	t.Parallel()
+	var version atomicVersion
+	version.Store(1)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	r := gin.New()
+	rc := &readCache{version: &version, now: time.Now, entries: map[string]*cachedResponse{}, building: map[string]chan struct{}{}}
+	var clock atomic.Int64 // seconds added to the real clock
+	rc.now = func() time.Time { return time.Now().Add(time.Duration(clock.Load()) * time.Second) }
+	r.Use(rc.handle)
+	r.GET("/api/stats", func(c *gin.Context) {
+		v := version.Version()
+		if v > 1 {
+			entered <- struct{}{}
+			<-release
+		}
+		c.JSON(http.StatusOK, gin.H{"version": v})
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	url := srv.URL + "/api/stats"
+
+	if got := rawGet(t, url); got.cache != "miss" || got.body != `{"version":1}` {
+		t.Fatalf("first answer %+v", got)
+	}
+	rebuild := func() chan cachedGet {
+		out := make(chan cachedGet, 1)
+		go func() {
+			got, err := tryGet(url)
+			if err != nil {
+				got.body = err.Error()
+			}
+			out <- got
+		}()
+		<-entered // the rebuild is under way
+		return out
+	}
+
+	version.Store(2)
+	leader := rebuild()
+	if got := rawGet(t, url); got.cache != "stale" || got.body != `{"version":1}` {
+		t.Fatalf("during the rebuild: %+v, want the recent answer", got)
+	}
+	release <- struct{}{}
+	if got := <-leader; got.cache != "miss" || got.body != `{"version":2}` {
+		t.Fatalf("rebuilt answer %+v", got)
+	}
+	if got := rawGet(t, url); got.cache != "hit" || got.body != `{"version":2}` {
+		t.Fatalf("after the rebuild: %+v", got)
+	}
+
+	// An answer older than readCacheMaxStale is not served: the request
+	// waits for the rebuild.
+	version.Store(3)
+	clock.Store(int64(readCacheMaxStale/time.Second) + 1)
+	leader = rebuild()
+	waiter := make(chan cachedGet, 1)
+	go func() { got, _ := tryGet(url); waiter <- got }()
+	select {
+	case got := <-waiter:
+		t.Fatalf("answered %+v before the rebuild finished", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- struct{}{}
+	<-leader
+	if got := <-waiter; got.cache != "hit" || got.body != `{"version":3}` {
+		t.Fatalf("waiting request got %+v", got)
+	}
+}
+
+type atomicVersion struct{ atomic.Int64 }
+
+func (v *atomicVersion) Version() int64 { return v.Load() }

@@ -81,7 +81,7 @@ type Pipeline struct {
 	Deps
 	cfg    Config
 	wake   chan struct{}
-	opened chan uuid.UUID
+	opened chan domain.EnrichmentRequested
 }
 
 // New checks the dependencies and returns a pipeline.
@@ -94,7 +94,7 @@ func New(d Deps, cfg Config) (*Pipeline, error) {
 			return nil, fmt.Errorf("enrichment.New: no fetcher for %s", p)
 		}
 	}
-	return &Pipeline{Deps: d, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1), opened: make(chan uuid.UUID, 1024)}, nil
+	return &Pipeline{Deps: d, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1), opened: make(chan domain.EnrichmentRequested, 1024)}, nil
 }
 
 // AddHandlers subscribes the pipeline's handlers on the router.
@@ -119,44 +119,19 @@ func (p *Pipeline) observeLag(handler string, lag time.Duration) {
 	}
 }
 
-// dispatch turns a new job into fetch tasks. A redelivered request finds the
-// tasks there already, or the job finished, and adds nothing.
+// dispatch turns a new job into fetch tasks. A redelivered request, or one
+// the fast path already handled, finds the work queued or the job ended and
+// adds nothing.
 func (p *Pipeline) dispatch(ctx context.Context, e domain.RecordedEvent) error {
 	ev, err := domain.Decode(e.Type, e.Data)
 	if err != nil {
 		return err
 	}
-	return p.enqueue(ctx, ev.(domain.EnrichmentRequested).JobID)
-}
-
-// JobOpened is the fast path of a job opened by this instance: its fetches
-// are enqueued at once rather than after the dispatcher's next poll. It only
-// hands the id to Run, so the request that opened the job does not wait for
-// the enqueueing; when the hand-over queue is full, or the instance stops
-// first, the dispatcher's subscription does the work.
-func (p *Pipeline) JobOpened(_ context.Context, jobID uuid.UUID) {
-	select {
-	case p.opened <- jobID:
-	default:
+	req := ev.(domain.EnrichmentRequested)
+	if queued, err := p.Queue.Queued(ctx, req.JobID); err != nil || queued {
+		return err
 	}
-}
-
-// enqueueOpened drains the fast path.
-func (p *Pipeline) enqueueOpened(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case id := <-p.opened:
-			if err := p.enqueue(ctx, id); err != nil && ctx.Err() == nil {
-				p.Logger.Warn("enqueue new job; the dispatcher will", slog.String("job_id", id.String()), slog.Any("error", err))
-			}
-		}
-	}
-}
-
-func (p *Pipeline) enqueue(ctx context.Context, jobID uuid.UUID) error {
-	evs, err := p.Store.ReadStream(ctx, domain.JobStream(jobID), 0, 1000)
+	evs, err := p.Store.ReadStream(ctx, domain.JobStream(req.JobID), 0, 1000)
 	if err != nil {
 		return err
 	}
@@ -167,7 +142,38 @@ func (p *Pipeline) enqueue(ctx context.Context, jobID uuid.UUID) error {
 	if job.Status().Finished() || len(job.Pending()) == 0 {
 		return nil
 	}
-	if err := p.Queue.Enqueue(ctx, job.Request(), job.Pending()); err != nil {
+	return p.enqueue(ctx, job.Request(), job.Pending())
+}
+
+// JobOpened is the fast path of a job opened by this instance: its fetches
+// are enqueued at once rather than after the dispatcher's next poll. It only
+// hands the job to Run, so the request that opened it does not wait for the
+// enqueueing; when the hand-over queue is full, or the instance stops first,
+// the dispatcher's subscription does the work.
+func (p *Pipeline) JobOpened(_ context.Context, job domain.EnrichmentRequested) {
+	select {
+	case p.opened <- job:
+	default:
+	}
+}
+
+// enqueueOpened drains the fast path. A job just opened has every provider
+// pending.
+func (p *Pipeline) enqueueOpened(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case job := <-p.opened:
+			if err := p.enqueue(ctx, job, job.Providers); err != nil && ctx.Err() == nil {
+				p.Logger.Warn("enqueue new job; the dispatcher will", slog.String("job_id", job.JobID.String()), slog.Any("error", err))
+			}
+		}
+	}
+}
+
+func (p *Pipeline) enqueue(ctx context.Context, req domain.EnrichmentRequested, pending []domain.Provider) error {
+	if err := p.Queue.Enqueue(ctx, req, pending); err != nil {
 		return err
 	}
 	p.Notify()
