@@ -16,6 +16,11 @@ import (
 	"github.com/partnerforge/partnerforge/domain"
 )
 
+// clientPoll is how often a requester looks at its job, as the dashboard
+// polls a job's status. The latency is timed by the events' own clock, so
+// the poll only sets the pace of each requester's next request.
+const clientPoll = 100 * time.Millisecond
+
 // BenchmarkEndToEnd measures what a rep waits for: from RequestEnrichment
 // accepted (EnrichmentRequested stored) to the job ended (its outcome
 // stored), timed by the database's clock, through the real pipeline (watermill
@@ -79,7 +84,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 					b.Error(err)
 					return
 				}
-				job := h.waitJob(acc.JobID)
+				job := h.waitJobEvery(acc.JobID, clientPoll)
 				if job.Status() != domain.JobCompleted && job.Status() != domain.JobPartial {
 					b.Errorf("job for %s ended %s", d, job.Status())
 				}
@@ -107,7 +112,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 	b.ReportMetric(rate, "jobs/s")
-	fmt.Fprintf(os.Stdout, "\nenrichment end to end, %d requesters × %d jobs, poll interval %s:\n", requesters, jobsEach, h.pipeline.cfg.PollInterval)
+	fmt.Fprintf(os.Stdout, "\nenrichment end to end, %d requesters × %d jobs, handlers poll every %s, requesters every %s:\n",
+		requesters, jobsEach, h.pipeline.cfg.PollInterval, clientPoll)
 	fmt.Fprintf(os.Stdout, "  pipeline: p50 %6.1f ms  p99 %6.1f ms  %6.1f jobs/s   (goal p50 ≤ 100 ms: %s, p99 ≤ 500 ms: %s)\n",
 		ms(p50), ms(p99), rate, verdict(p50 <= 100*time.Millisecond), verdict(p99 <= 500*time.Millisecond))
 	fmt.Fprintf(os.Stdout, "  hops (p50): requested → first outcome %.1f ms, → last outcome %.1f ms; last outcome → ended %.1f ms\n",

@@ -168,10 +168,15 @@ func (h *harness) enrich(d string, force bool, providersList ...domain.Provider)
 	return acc
 }
 
-// waitJob polls the job stream until the job has ended and returns it. It
-// polls every 25 ms, as a dashboard polling job status would, not faster:
-// benchmarks run it eight times in parallel on two cores.
+// waitJob polls the job stream every 25 ms until the job has ended and
+// returns it.
 func (h *harness) waitJob(id uuid.UUID) *domain.Job {
+	h.t.Helper()
+	return h.waitJobEvery(id, 25*time.Millisecond)
+}
+
+// waitJobEvery polls the job stream every period until the job has ended.
+func (h *harness) waitJobEvery(id uuid.UUID, period time.Duration) *domain.Job {
 	h.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -189,7 +194,7 @@ func (h *harness) waitJob(id uuid.UUID) *domain.Job {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("job %s did not end; last status %v", id, job)
 		}
-		time.Sleep(25 * time.Millisecond)
+		time.Sleep(period)
 	}
 }
 
