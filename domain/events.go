@@ -225,9 +225,15 @@ func Decode(eventType string, data []byte) (Event, error) {
 	return e, nil
 }
 
-// Encode prepares an event for appending under a fresh random id.
+// Encode prepares an event for appending under a fresh id. Fresh ids are
+// time-ordered (UUID version 7), so the event-id index grows at its end
+// instead of being written at random pages.
 func Encode(e Event, meta Metadata) (EventData, error) {
-	return EncodeWithID(uuid.New(), e, meta)
+	id, err := uuid.NewV7()
+	if err != nil {
+		return EventData{}, fmt.Errorf("new event id: %w", err)
+	}
+	return EncodeWithID(id, e, meta)
 }
 
 // EncodeWithID prepares an event under a given id. Handlers derive ids from

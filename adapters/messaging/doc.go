@@ -1,7 +1,7 @@
 // Package messaging wires watermill to PostgreSQL (watermill-sql): the
-// subscribers and router that deliver stored events to handlers. The events
-// reach watermill through the outbox the event store writes in the appending
-// statement (see adapters/postgres).
+// subscribers and router that deliver stored events to handlers. The
+// subscribers read the events table itself (EventsSchema), so an event is
+// delivered exactly when its append commits.
 //
 // All events go to one topic so each consumer group sees them in the order
 // they were stored. One consumer group is handled strictly sequentially (a

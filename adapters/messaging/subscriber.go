@@ -26,8 +26,7 @@ type SubscriberConfig struct {
 }
 
 // NewSubscriber returns a watermill-sql subscriber on the pool for one
-// consumer group. Each message is handled in the subscriber's transaction,
-// which a handler reaches with wsql.TxFromContext.
+// consumer group, reading the event log (see EventsSchema).
 func NewSubscriber(pool *pgxpool.Pool, cfg SubscriberConfig, logger watermill.LoggerAdapter) (*wsql.Subscriber, error) {
 	if cfg.ConsumerGroup == "" {
 		return nil, fmt.Errorf("subscriber: empty consumer group")
@@ -41,7 +40,7 @@ func NewSubscriber(pool *pgxpool.Pool, cfg SubscriberConfig, logger watermill.Lo
 		PollInterval:     poll,
 		ResendInterval:   poll,
 		RetryInterval:    100 * time.Millisecond,
-		SchemaAdapter:    wsql.DefaultPostgreSQLSchema{},
+		SchemaAdapter:    EventsSchema{},
 		OffsetsAdapter:   wsql.DefaultPostgreSQLOffsetsAdapter{},
 		InitializeSchema: true,
 	}

@@ -27,32 +27,19 @@ var ErrTransactionFull = fmt.Errorf("more than %d events in one transaction", Ma
 // MaxBatch bounds one Append call; larger imports append in several calls.
 const MaxBatch = 10_000
 
-// EventStore is the append-only event log in PostgreSQL. Every append also
-// writes the events to the watermill outbox topic in the same statement, so
-// an event is never stored without being delivered to handlers, nor
-// delivered without being stored.
+// EventStore is the append-only event log in PostgreSQL. It is also the
+// watermill topic handlers subscribe to (adapters/messaging.EventsSchema):
+// an event is delivered exactly when it is stored.
 type EventStore struct {
-	pool    *pgxpool.Pool
-	publish bool
+	pool *pgxpool.Pool
 }
 
-// Option configures an EventStore.
-type Option func(*EventStore)
-
-// WithoutOutbox stores events without publishing them to watermill. Only
-// benchmarks use it, to price the outbox.
-func WithoutOutbox() Option { return func(s *EventStore) { s.publish = false } }
-
 // NewEventStore returns a store over pool.
-func NewEventStore(pool *pgxpool.Pool, opts ...Option) *EventStore {
+func NewEventStore(pool *pgxpool.Pool) *EventStore {
 	if pool == nil {
 		panic("postgres.NewEventStore: nil pool")
 	}
-	s := &EventStore{pool: pool, publish: true}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+	return &EventStore{pool: pool}
 }
 
 // Append stores events at the end of stream, provided the stream is at the
@@ -253,7 +240,6 @@ func (s *EventStore) params(part domain.StreamAppend) (gen.AppendEventsParams, e
 		SchemaVersions:  make([]int32, len(events)),
 		Datas:           make([][]byte, len(events)),
 		Metadatas:       make([][]byte, len(events)),
-		Publish:         s.publish,
 	}
 	for i, e := range events {
 		meta, err := json.Marshal(e.Metadata)

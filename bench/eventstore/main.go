@@ -60,8 +60,7 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 		return err
 	}
 
-	bare := postgres.NewEventStore(ours.Pool, postgres.WithoutOutbox())
-	withOutbox := postgres.NewEventStore(ours.Pool)
+	store := postgres.NewEventStore(ours.Pool)
 
 	fmt.Printf("PostgreSQL: %s\n", serverVersion(ctx, ours.Pool))
 	fmt.Printf("single-event cases: %d events each; batched cases: %d events in batches of %d\n\n", events, batched, batch)
@@ -76,13 +75,12 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 		return nil
 	}
 	// Warm up caches and connections once so the first case is not penalised.
-	if _, err := appendSingles(ctx, bare, "warmup", 4, 400); err != nil {
+	if _, err := appendSingles(ctx, store, "warmup", 4, 400); err != nil {
 		return err
 	}
 	for _, w := range []int{1, 8} {
 		steps := []func() error{
-			func() error { return add(appendSingles(ctx, withOutbox, caseOursOutbox, w, events)) },
-			func() error { return add(appendSingles(ctx, bare, caseOurs, w, events)) },
+			func() error { return add(appendSingles(ctx, store, caseOurs, w, events)) },
 			func() error { return add(mdb.write(ctx, caseMDBSame, w, events, false)) },
 			func() error { return add(mdb.write(ctx, caseMDBSpread, w, events, true)) },
 			func() error { return add(plainInserts(ctx, ours.Pool, w, events)) },
@@ -94,10 +92,7 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 		}
 	}
 	for _, w := range []int{1, 8} {
-		if err := add(appendBatches(ctx, withOutbox, caseOursBatchOutbox, w, batched, batch)); err != nil {
-			return err
-		}
-		if err := add(appendBatches(ctx, bare, caseOursBatch, w, batched, batch)); err != nil {
+		if err := add(appendBatches(ctx, store, caseOursBatch, w, batched, batch)); err != nil {
 			return err
 		}
 		if err := add(copyBatches(ctx, ours.Pool, w, batched, batch)); err != nil {

@@ -24,17 +24,14 @@ func printRatios(w io.Writer, results []result) {
 		goal     float64
 	}
 	ratios := []ratio{
-		{"single appends (with outbox) ÷ message-db, one category", caseOursOutbox, caseMDBSame, 8, 1.0},
-		{"single appends (with outbox) ÷ message-db, category per writer", caseOursOutbox, caseMDBSpread, 8, 1.0},
-		{"single appends (store only) ÷ message-db, one category", caseOurs, caseMDBSame, 8, 1.0},
-		{"single appends (store only) ÷ message-db, category per writer", caseOurs, caseMDBSpread, 8, 1.0},
-		{"single appends (with outbox) ÷ message-db, one category", caseOursOutbox, caseMDBSame, 1, 0},
-		{"single appends (with outbox) ÷ plain INSERT", caseOursOutbox, casePlain, 8, 0},
-		{"single appends (store only) ÷ plain INSERT", caseOurs, casePlain, 8, 0},
-		{"single appends (with outbox) ÷ plain INSERT", caseOursOutbox, casePlain, 1, 0},
-		{"batched appends (with outbox) ÷ COPY", caseOursBatchOutbox, caseCopy, 8, 0.5},
-		{"batched appends (store only) ÷ COPY", caseOursBatch, caseCopy, 8, 0.5},
-		{"batched appends (with outbox) ÷ COPY", caseOursBatchOutbox, caseCopy, 1, 0.5},
+		{"single appends ÷ message-db, one category", caseOurs, caseMDBSame, 8, 1.0},
+		{"single appends ÷ message-db, category per writer", caseOurs, caseMDBSpread, 8, 1.0},
+		{"single appends ÷ message-db, one category", caseOurs, caseMDBSame, 1, 0},
+		{"single appends ÷ message-db, category per writer", caseOurs, caseMDBSpread, 1, 0},
+		{"single appends ÷ plain INSERT", caseOurs, casePlain, 8, 0},
+		{"single appends ÷ plain INSERT", caseOurs, casePlain, 1, 0},
+		{"batched appends ÷ COPY", caseOursBatch, caseCopy, 8, 0.5},
+		{"batched appends ÷ COPY", caseOursBatch, caseCopy, 1, 0.5},
 	}
 	fmt.Fprintln(w, "ratios (same run, same server):")
 	for _, r := range ratios {

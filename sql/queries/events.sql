@@ -7,12 +7,8 @@
 -- one round trip commit all or nothing. Two concurrent appenders of the same
 -- version cannot both win: the second hits events_stream_version_key.
 -- Positions continue after any events this transaction already appended.
---
--- When publish is set, the same statement writes the outbox: one watermill
--- message per event into "watermill_events", in watermill-sql's
--- DefaultPostgreSQLSchema format (uuid = event id, payload = data, metadata =
--- the event's envelope as strings), so storing and publishing commit or roll
--- back together.
+-- Storing is publishing: watermill subscribers read this table itself
+-- (adapters/messaging.EventsSchema).
 WITH current_version AS (
     SELECT COALESCE(max(e.stream_version), 0)::bigint AS version
     FROM events e
@@ -43,21 +39,7 @@ WITH current_version AS (
            (sqlc.arg(schema_versions)::int[])[i], (sqlc.arg(datas)::jsonb[])[i],
            (sqlc.arg(metadatas)::jsonb[])[i]
     FROM allowed, start, generate_subscripts(sqlc.arg(event_ids)::uuid[], 1) AS i
-    RETURNING position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
-), published AS (
-    INSERT INTO watermill_events (uuid, payload, metadata, transaction_id)
-    SELECT ins.event_id::text, ins.data::json,
-           (ins.metadata || jsonb_build_object(
-               'event_type', ins.event_type,
-               'schema_version', ins.schema_version::text,
-               'stream_id', ins.stream_id,
-               'stream_version', ins.stream_version::text,
-               'position', ins.position::text,
-               'recorded_at', to_char(ins.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))::json,
-           pg_current_xact_id()
-    FROM inserted ins
-    WHERE sqlc.arg(publish)::boolean
-    ORDER BY ins.position
+    RETURNING position, stream_version, recorded_at
 )
 SELECT ins.position, ins.stream_version, ins.recorded_at
 FROM inserted ins

@@ -49,21 +49,7 @@ WITH current_version AS (
            ($5::int[])[i], ($6::jsonb[])[i],
            ($7::jsonb[])[i]
     FROM allowed, start, generate_subscripts($3::uuid[], 1) AS i
-    RETURNING position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
-), published AS (
-    INSERT INTO watermill_events (uuid, payload, metadata, transaction_id)
-    SELECT ins.event_id::text, ins.data::json,
-           (ins.metadata || jsonb_build_object(
-               'event_type', ins.event_type,
-               'schema_version', ins.schema_version::text,
-               'stream_id', ins.stream_id,
-               'stream_version', ins.stream_version::text,
-               'position', ins.position::text,
-               'recorded_at', to_char(ins.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))::json,
-           pg_current_xact_id()
-    FROM inserted ins
-    WHERE $8::boolean
-    ORDER BY ins.position
+    RETURNING position, stream_version, recorded_at
 )
 SELECT ins.position, ins.stream_version, ins.recorded_at
 FROM inserted ins
@@ -84,7 +70,6 @@ type AppendEventsParams struct {
 	SchemaVersions  []int32
 	Datas           [][]byte
 	Metadatas       [][]byte
-	Publish         bool
 }
 
 type AppendEventsRow struct {
@@ -101,12 +86,8 @@ type AppendEventsRow struct {
 // one round trip commit all or nothing. Two concurrent appenders of the same
 // version cannot both win: the second hits events_stream_version_key.
 // Positions continue after any events this transaction already appended.
-//
-// When publish is set, the same statement writes the outbox: one watermill
-// message per event into "watermill_events", in watermill-sql's
-// DefaultPostgreSQLSchema format (uuid = event id, payload = data, metadata =
-// the event's envelope as strings), so storing and publishing commit or roll
-// back together.
+// Storing is publishing: watermill subscribers read this table itself
+// (adapters/messaging.EventsSchema).
 func (q *Queries) AppendEvents(ctx context.Context, arg []AppendEventsParams) *AppendEventsBatchResults {
 	batch := &pgx.Batch{}
 	for _, a := range arg {
@@ -118,7 +99,6 @@ func (q *Queries) AppendEvents(ctx context.Context, arg []AppendEventsParams) *A
 			a.SchemaVersions,
 			a.Datas,
 			a.Metadatas,
-			a.Publish,
 		}
 		batch.Queue(appendEvents, vals...)
 	}

@@ -124,12 +124,3 @@ type TargetJobProvider struct {
 	JobID    uuid.UUID
 	Provider string
 }
-
-type WatermillEvent struct {
-	Offset        int64
-	Uuid          string
-	CreatedAt     pgtype.Timestamp
-	Payload       []byte
-	Metadata      []byte
-	TransactionID pgtype.Uint64
-}
