@@ -48,6 +48,8 @@ type harnessOpts struct {
 	noRun bool
 	// slowPathOnly leaves new jobs to the dispatcher's subscription alone.
 	slowPathOnly bool
+	// synthesize makes the fixture providers answer for any domain.
+	synthesize bool
 	// poll is the subscribers' and workers' poll interval (default 10 ms; a
 	// negative value takes the production default).
 	poll time.Duration
@@ -81,7 +83,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		t.Cleanup(func() { _ = db.Drop(context.Background()) })
 	}
 	if h.fx == nil {
-		fx, err := fixtures.Start(context.Background(), fixtures.Options{}) // outlives a harness restart
+		fx, err := fixtures.Start(context.Background(), fixtures.Options{Synthesize: o.synthesize}) // outlives a harness restart
 		if err != nil {
 			t.Fatal(err)
 		}

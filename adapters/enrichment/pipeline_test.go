@@ -311,3 +311,25 @@ func TestQuotaExhaustedSurvivesRestart(t *testing.T) {
 		t.Fatalf("an exhausted quota still called similarweb (%d → %d)", before, after)
 	}
 }
+
+// With synthesizing fixtures (as `make run` serves them) any listed target
+// enriches: a made-up private company has a stack and traffic but no ticker.
+func TestDemoTargetsEnrichAgainstSynthesizingFixtures(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{synthesize: true})
+	job := h.waitJob(h.enrich("northwind-outfitters.com", false).JobID)
+	if job.Status() != domain.JobPartial {
+		t.Fatalf("status %s, want partial (no ticker for a private company)", job.Status())
+	}
+	tech := outcome(t, job, domain.ProviderBuiltWith).Fetched
+	traffic := outcome(t, job, domain.ProviderSimilarWeb).Fetched
+	if tech == nil || len(tech.Data.Tech.PartnerTech) == 0 || traffic == nil || traffic.Data.Traffic.MonthlyVisits == 0 {
+		t.Fatalf("tech %+v, traffic %+v", tech, traffic)
+	}
+	if code := failureCode(t, job, domain.ProviderYahooFinance); code != domain.FailureNoTicker {
+		t.Fatalf("yahoo failed with %s, want no_ticker", code)
+	}
+	if unknown := h.waitJob(h.enrich("unknown.example.com", false).JobID); unknown.Status() != domain.JobFailed {
+		t.Fatalf("a domain the providers do not know ended %s", unknown.Status())
+	}
+}
