@@ -116,15 +116,6 @@ func (j *Job) Pending() []Provider {
 	return out
 }
 
-// Progress is the share of requested providers that reported, 0–100.
-func (j *Job) Progress() int {
-	if j.status.Finished() {
-		return 100
-	}
-	n := len(j.requested.Providers)
-	return (n - len(j.Pending())) * 100 / n
-}
-
 // Finish decides how a job ends once every requested provider has reported.
 // It returns nothing while providers are pending or when the job already
 // ended. With data from at least one provider it scores the target (profile

@@ -10,6 +10,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/messaging"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 )
 
@@ -155,7 +156,7 @@ func TestExpiredJobFails(t *testing.T) {
 	}
 	// A day later.
 	h.pipeline.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
-	h.pipeline.Jobs = commandsJobHandlerAt(h.pipeline.Now)
+	h.pipeline.Jobs = commands.NewJobHandler(h.pipeline.Now)
 	if err := h.pipeline.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}

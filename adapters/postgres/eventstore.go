@@ -80,7 +80,7 @@ func (s *EventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAp
 }
 
 // AppendTx appends inside the caller's transaction, so that the caller's own
-// writes (a read model, a subscriber's offset) commit or roll back with the
+// writes (a read model, an import's bookkeeping) commit or roll back with the
 // events.
 func (s *EventStore) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected domain.ExpectedVersion, events ...domain.EventData) (domain.AppendResult, error) {
 	res, err := s.WithTx(tx).AppendStreams(ctx, domain.StreamAppend{Stream: stream, Expected: expected, Events: events})
@@ -93,8 +93,8 @@ func (s *EventStore) AppendTx(ctx context.Context, tx pgx.Tx, stream string, exp
 // WithTx returns the store bound to the caller's transaction.
 func (s *EventStore) WithTx(tx pgx.Tx) *TxEventStore { return &TxEventStore{store: s, tx: tx} }
 
-// TxEventStore reads and appends inside one caller-owned transaction; a
-// watermill handler uses it so its events commit with its message offset.
+// TxEventStore reads and appends inside one caller-owned transaction, so
+// the caller's other writes commit or roll back with the events.
 type TxEventStore struct {
 	store *EventStore
 	tx    pgx.Tx

@@ -67,7 +67,7 @@ func collect(t *testing.T, stop uuid.UUID) []domain.RecordedEvent {
 	}
 }
 
-func TestOutboxDeliversExactlyTheStoredEvents(t *testing.T) {
+func TestSubscribersDeliverExactlyTheStoredEvents(t *testing.T) {
 	ctx := context.Background()
 	store := postgres.NewEventStore(db.Pool)
 	stream := "target-" + uuid.NewString()
@@ -106,7 +106,7 @@ func TestOutboxDeliversExactlyTheStoredEvents(t *testing.T) {
 	}
 }
 
-func TestOutboxDeliversNothingFromFailedTransactions(t *testing.T) {
+func TestSubscribersDeliverNothingFromFailedAppends(t *testing.T) {
 	ctx := context.Background()
 	store := postgres.NewEventStore(db.Pool)
 	failing := errors.New("caller fails after appending")
