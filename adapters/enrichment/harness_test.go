@@ -226,7 +226,3 @@ func count(types []string, t string) int {
 	}
 	return n
 }
-
-func commandsJobHandlerAt(now func() time.Time) *commands.JobHandler {
-	return commands.NewJobHandler(now)
-}

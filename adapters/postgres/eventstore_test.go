@@ -383,9 +383,6 @@ func TestGapFreeFollower(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	type seen struct {
-		writer, seq int
-	}
 	var (
 		wg      sync.WaitGroup
 		errs    = make(chan error, writers)
