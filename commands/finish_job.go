@@ -65,19 +65,54 @@ type Finished struct {
 // nothing while providers are pending, and nothing again for a job already
 // ended, so redelivered messages are harmless.
 func (h *JobHandler) FinishJob(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata) (Finished, error) {
-	return h.end(ctx, store, jobID, meta, func(j *domain.Job, t *domain.Target) ([]domain.Event, []domain.Event) {
-		return j.Finish(t.Profile(), h.now())
+	return h.end(ctx, store, jobID, meta, func(j *domain.Job, t *domain.Target) ([]domain.Event, []domain.Event, error) {
+		if len(j.Pending()) > 0 {
+			return nil, nil, nil // not done yet: spare the reads below
+		}
+		prior, err := priorFetches(ctx, store, j, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		jobEvents, targetEvents := j.Finish(t.Knowledge(prior), h.now())
+		return jobEvents, targetEvents, nil
 	})
+}
+
+// priorFetches loads the data of the earlier fetches the target knows of,
+// for the input groups this job did not fetch: at most one small job stream
+// per group, and none for a full refresh.
+func priorFetches(ctx context.Context, store EventStore, j *domain.Job, t *domain.Target) (map[domain.InputGroup]domain.Fetch, error) {
+	fetched := j.Fetches()
+	prior := map[domain.InputGroup]domain.Fetch{}
+	jobs := map[uuid.UUID]*domain.Job{}
+	for g, src := range t.Known() {
+		if _, ok := fetched[g]; ok || src.JobID == j.ID() {
+			continue
+		}
+		earlier, ok := jobs[src.JobID]
+		if !ok {
+			var err error
+			if earlier, err = loadJob(ctx, store, src.JobID); err != nil {
+				return nil, fmt.Errorf("load job %s that fed %s: %w", src.JobID, g, err)
+			}
+			jobs[src.JobID] = earlier
+		}
+		if f, ok := earlier.Fetches()[g]; ok {
+			prior[g] = domain.Fetch{Source: src, Data: f.Data}
+		}
+	}
+	return prior, nil
 }
 
 // ExpireJob fails a job that outlived its expiry time with reason expired.
 func (h *JobHandler) ExpireJob(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata) (Finished, error) {
-	return h.end(ctx, store, jobID, meta, func(j *domain.Job, _ *domain.Target) ([]domain.Event, []domain.Event) {
-		return j.Expire(h.now())
+	return h.end(ctx, store, jobID, meta, func(j *domain.Job, _ *domain.Target) ([]domain.Event, []domain.Event, error) {
+		jobEvents, targetEvents := j.Expire(h.now())
+		return jobEvents, targetEvents, nil
 	})
 }
 
-func (h *JobHandler) end(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata, decide func(*domain.Job, *domain.Target) ([]domain.Event, []domain.Event)) (Finished, error) {
+func (h *JobHandler) end(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata, decide func(*domain.Job, *domain.Target) ([]domain.Event, []domain.Event, error)) (Finished, error) {
 	var out Finished
 	err := retryOnConflict(ctx, "end job "+jobID.String(), func() error {
 		job, err := loadJob(ctx, store, jobID)
@@ -92,7 +127,10 @@ func (h *JobHandler) end(ctx context.Context, store EventStore, jobID uuid.UUID,
 		if err != nil {
 			return err
 		}
-		jobEvents, targetEvents := decide(job, target)
+		jobEvents, targetEvents, err := decide(job, target)
+		if err != nil {
+			return err
+		}
 		if len(jobEvents) == 0 {
 			return nil
 		}

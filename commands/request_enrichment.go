@@ -11,9 +11,14 @@ import (
 
 // RequestEnrichment asks for a target's data to be fetched again.
 type RequestEnrichment struct {
-	Domain      domain.Domain
-	Force       bool
-	Providers   []domain.Provider // empty: all three
+	Domain domain.Domain
+	Force  bool
+	// Providers to fetch; empty means every provider whose data is stale
+	// (all three when forced).
+	Providers []domain.Provider
+	// Add makes the domain a target if it is not one; without it, a domain
+	// that is not a target is refused with domain.ErrNotATarget.
+	Add         bool
 	RequestedBy string
 	Metadata    domain.Metadata
 }
@@ -67,10 +72,6 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 	if cmd.Domain.IsZero() {
 		return EnrichmentAccepted{}, fmt.Errorf("request enrichment: %w", domain.ErrInvalidDomain)
 	}
-	providers := cmd.Providers
-	if len(providers) == 0 {
-		providers = domain.AllProviders
-	}
 	meta := cmd.Metadata
 	if meta.Actor == "" {
 		meta.Actor = cmd.RequestedBy
@@ -86,7 +87,7 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 		}
 		now := h.now()
 		dec, err := target.RequestEnrichment(domain.EnrichmentRequest{
-			Providers: providers, Force: cmd.Force, RequestedBy: cmd.RequestedBy,
+			Providers: cmd.Providers, Force: cmd.Force, Add: cmd.Add, RequestedBy: cmd.RequestedBy,
 		}, h.policy, now, uuid.New)
 		if err != nil {
 			return err
@@ -103,7 +104,7 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 			return err
 		}
 		opened = dec.JobEvents[0].(domain.EnrichmentRequested)
-		return h.open(ctx, target, requester, dec, meta)
+		return h.open(ctx, target, requester, dec, opened, meta)
 	})
 	if err != nil {
 		return EnrichmentAccepted{}, fmt.Errorf("request enrichment of %s: %w", cmd.Domain, err)
@@ -116,8 +117,7 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 	return out, nil
 }
 
-func (h *RequestEnrichmentHandler) open(ctx context.Context, target *domain.Target, requester *domain.Requester, dec domain.EnrichmentDecision, meta domain.Metadata) error {
-	opened := dec.TargetEvents[0].(domain.EnrichmentJobOpened)
+func (h *RequestEnrichmentHandler) open(ctx context.Context, target *domain.Target, requester *domain.Requester, dec domain.EnrichmentDecision, opened domain.EnrichmentRequested, meta domain.Metadata) error {
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = dec.JobID.String()
 	}

@@ -23,6 +23,7 @@ func JobStream(id uuid.UUID) string { return "job-" + id.String() }
 const (
 	TypeTargetImported       = "TargetImported"
 	TypeTargetImportReverted = "TargetImportReverted"
+	TypeTargetAdded          = "TargetAdded"
 	TypeEnrichmentJobOpened  = "EnrichmentJobOpened"
 	TypeEnrichmentJobClosed  = "EnrichmentJobClosed"
 	TypeScoreComputed        = "ScoreComputed"
@@ -73,6 +74,19 @@ type EnrichmentJobClosed struct {
 	Domain   Domain    `json:"domain"`
 	Outcome  JobStatus `json:"outcome"`
 	ClosedAt time.Time `json:"closed_at"`
+	// Failed names the providers that failed in the job, so the target
+	// knows which ones have nothing to give (not found, no ticker) without
+	// reading the job's stream. Absent in events stored before it existed.
+	Failed map[Provider]FailureCode `json:"failed,omitempty"`
+}
+
+// TargetAdded makes a domain a target on a user's explicit request (the
+// legacy import is the other way in). Enriching a domain that is not a
+// target is refused without it, so a typo cannot add one.
+type TargetAdded struct {
+	Domain  Domain    `json:"domain"`
+	AddedBy string    `json:"added_by"`
+	AddedAt time.Time `json:"added_at"`
 }
 
 // ScoreComputed is the ICP score of a target after a job, with what it was
@@ -81,9 +95,13 @@ type ScoreComputed struct {
 	JobID  uuid.UUID `json:"job_id"`
 	Domain Domain    `json:"domain"`
 	Score  Score     `json:"score"`
-	// Inputs names, per factor group, where the data came from: a provider of
-	// this job, or the imported profile.
+	// Inputs names, per input group, where the data came from: a provider,
+	// the imported profile, or none.
 	Inputs map[string]string `json:"inputs"`
+	// Sources details Inputs: the event each group's data is from, the job
+	// that fetched it, and its age when the score was computed. Absent in
+	// events stored before it existed.
+	Sources map[InputGroup]InputSource `json:"sources,omitempty"`
 }
 
 // --- job stream ----------------------------------------------------------------
@@ -176,6 +194,7 @@ type ImportBatchReverted struct {
 
 func (TargetImported) EventType() string       { return TypeTargetImported }
 func (TargetImportReverted) EventType() string { return TypeTargetImportReverted }
+func (TargetAdded) EventType() string          { return TypeTargetAdded }
 func (EnrichmentJobOpened) EventType() string  { return TypeEnrichmentJobOpened }
 func (EnrichmentJobClosed) EventType() string  { return TypeEnrichmentJobClosed }
 func (ScoreComputed) EventType() string        { return TypeScoreComputed }
@@ -191,6 +210,7 @@ func (ImportBatchReverted) EventType() string  { return TypeImportBatchReverted 
 var decoders = map[string]func([]byte) (Event, error){
 	TypeTargetImported:       decodeAs[TargetImported],
 	TypeTargetImportReverted: decodeAs[TargetImportReverted],
+	TypeTargetAdded:          decodeAs[TargetAdded],
 	TypeEnrichmentJobOpened:  decodeAs[EnrichmentJobOpened],
 	TypeEnrichmentJobClosed:  decodeAs[EnrichmentJobClosed],
 	TypeScoreComputed:        decodeAs[ScoreComputed],

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -39,8 +40,16 @@ type ProviderOutcome struct {
 type Job struct {
 	requested *EnrichmentRequested
 	outcomes  map[Provider]ProviderOutcome
-	status    JobStatus
-	version   int64
+	// outcomeEvents records which stored event each outcome is, for the
+	// sources a score names.
+	outcomeEvents map[Provider]recordedAs
+	status        JobStatus
+	version       int64
+}
+
+type recordedAs struct {
+	id uuid.UUID
+	at time.Time
 }
 
 // ErrNoJob is returned for a stream that holds no EnrichmentRequested.
@@ -48,7 +57,7 @@ var ErrNoJob = errors.New("enrichment job not found")
 
 // LoadJob folds a job stream. An empty stream gives ErrNoJob.
 func LoadJob(events []RecordedEvent) (*Job, error) {
-	j := &Job{outcomes: map[Provider]ProviderOutcome{}}
+	j := &Job{outcomes: map[Provider]ProviderOutcome{}, outcomeEvents: map[Provider]recordedAs{}}
 	for _, re := range events {
 		e, err := Decode(re.Type, re.Data)
 		if err != nil {
@@ -56,6 +65,12 @@ func LoadJob(events []RecordedEvent) (*Job, error) {
 		}
 		if err := j.apply(e); err != nil {
 			return nil, fmt.Errorf("job stream %s version %d: %w", re.StreamID, re.StreamVersion, err)
+		}
+		switch e := e.(type) {
+		case ProviderFetched:
+			j.outcomeEvents[e.Provider] = recordedAs{re.ID, re.RecordedAt}
+		case ProviderFailed:
+			j.outcomeEvents[e.Provider] = recordedAs{re.ID, re.RecordedAt}
 		}
 		j.version = re.StreamVersion
 	}
@@ -116,36 +131,60 @@ func (j *Job) Pending() []Provider {
 	return out
 }
 
+// Fetches are the job's answers with data, per input group, with the events
+// they were stored as.
+func (j *Job) Fetches() map[InputGroup]Fetch {
+	out := map[InputGroup]Fetch{}
+	for p, o := range j.outcomes {
+		if o.Fetched == nil {
+			continue
+		}
+		g := GroupOf(p)
+		if !o.Fetched.Data.For(g) {
+			continue
+		}
+		name := string(p)
+		if g == GroupTech && o.Fetched.Data.Tech.Source != "" {
+			name = o.Fetched.Data.Tech.Source // BuiltWith's fallback answered
+		}
+		rec := j.outcomeEvents[p]
+		out[g] = Fetch{Source: InputSource{Source: name, EventID: rec.id, JobID: j.ID(), At: rec.at}, Data: o.Fetched.Data}
+	}
+	return out
+}
+
 // Finish decides how a job ends once every requested provider has reported.
 // It returns nothing while providers are pending or when the job already
-// ended. With data from at least one provider it scores the target (profile
-// may be nil for a target that was never imported) and completes the job, or
-// marks it partial when some provider failed; with no data it fails.
-func (j *Job) Finish(profile *TargetProfile, now time.Time) (jobEvents, targetEvents []Event) {
+// ended. With data from at least one provider it scores the target from
+// everything known — this job's fetches, else the earlier fetches and the
+// imported profile in known — and completes the job, or marks it partial
+// when some provider failed; with no data it fails.
+func (j *Job) Finish(known Knowledge, now time.Time) (jobEvents, targetEvents []Event) {
 	if j.status.Finished() || len(j.Pending()) > 0 {
 		return nil, nil
 	}
 	id, d := j.ID(), j.Domain()
 	failed := map[Provider]FailureCode{}
-	var data []ProviderData
 	for _, p := range j.requested.Providers {
-		o := j.outcomes[p]
-		if o.Fetched != nil {
-			data = append(data, o.Fetched.Data)
-		} else {
+		if o := j.outcomes[p]; o.Failed != nil {
 			failed[p] = o.Failed.Code
 		}
 	}
 	closed := func(outcome JobStatus) EnrichmentJobClosed {
-		return EnrichmentJobClosed{JobID: id, Domain: d, Outcome: outcome, ClosedAt: now}
+		c := EnrichmentJobClosed{JobID: id, Domain: d, Outcome: outcome, ClosedAt: now}
+		if len(failed) > 0 {
+			c.Failed = failed
+		}
+		return c
 	}
-	if len(data) == 0 {
+	fetched := j.Fetches()
+	if len(failed) == len(j.requested.Providers) {
 		return []Event{EnrichmentFailed{JobID: id, Domain: d, Reason: FailureAllProviders, Failed: failed, FinishedAt: now}},
 			[]Event{closed(JobFailed)}
 	}
-	in, sources := ScoreInputFor(profile, data)
+	in, sources := ScoreInputFor(known, fetched, now)
 	score := ComputeScore(in)
-	scored := ScoreComputed{JobID: id, Domain: d, Score: score, Inputs: sources}
+	scored := ScoreComputed{JobID: id, Domain: d, Score: score, Inputs: SourceNames(sources), Sources: sources}
 	if len(failed) > 0 {
 		return []Event{EnrichmentPartial{JobID: id, Domain: d, Score: score.Value, Tier: score.Tier, Failed: failed, FinishedAt: now}},
 			[]Event{scored, closed(JobPartial)}
@@ -160,13 +199,21 @@ func (j *Job) Expire(now time.Time) (jobEvents, targetEvents []Event) {
 	if j.status.Finished() || now.Before(j.requested.ExpiresAt) {
 		return nil, nil
 	}
-	failed := map[Provider]FailureCode{}
+	expired := map[Provider]FailureCode{}
 	for _, p := range j.Pending() {
-		failed[p] = FailureExpired
+		expired[p] = FailureExpired
+	}
+	// The target hears of every failure, including those that came in
+	// before the job expired.
+	failed := maps.Clone(expired)
+	for p, o := range j.outcomes {
+		if o.Failed != nil {
+			failed[p] = o.Failed.Code
+		}
 	}
 	id, d := j.ID(), j.Domain()
-	return []Event{EnrichmentFailed{JobID: id, Domain: d, Reason: FailureExpired, Failed: failed, FinishedAt: now}},
-		[]Event{EnrichmentJobClosed{JobID: id, Domain: d, Outcome: JobFailed, ClosedAt: now}}
+	return []Event{EnrichmentFailed{JobID: id, Domain: d, Reason: FailureExpired, Failed: expired, FinishedAt: now}},
+		[]Event{EnrichmentJobClosed{JobID: id, Domain: d, Outcome: JobFailed, ClosedAt: now, Failed: failed}}
 }
 
 // ParseProviders validates a requested provider list: no unknown or repeated

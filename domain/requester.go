@@ -84,10 +84,22 @@ func (r *Requester) InFlight(now time.Time) int {
 	return n
 }
 
+// TooManyJobsError is the refusal CheckLimit returns: it says how many jobs
+// are open and what the limit is. It matches ErrTooManyJobs with errors.Is.
+type TooManyJobsError struct {
+	Open, Limit int
+}
+
+func (e *TooManyJobsError) Error() string {
+	return fmt.Sprintf("%s: %d open, limit %d", ErrTooManyJobs, e.Open, e.Limit)
+}
+
+func (e *TooManyJobsError) Is(target error) bool { return target == ErrTooManyJobs }
+
 // CheckLimit refuses a new job when limit jobs are already in flight.
 func (r *Requester) CheckLimit(limit int, now time.Time) error {
 	if n := r.InFlight(now); n >= limit {
-		return fmt.Errorf("%w: %d of %d", ErrTooManyJobs, n, limit)
+		return &TooManyJobsError{Open: n, Limit: limit}
 	}
 	return nil
 }

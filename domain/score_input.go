@@ -3,60 +3,133 @@ package domain
 import (
 	"encoding/json"
 	"strings"
+	"time"
 )
 
-// Sources of a score's inputs, as recorded in ScoreComputed.Inputs.
+// Sources of a score's inputs besides the providers, as recorded in
+// ScoreComputed.Inputs.
 const (
 	SourceProfile = "imported_profile"
 	SourceNone    = "none"
 )
 
-// ScoreInputFor builds the scoring input from what a job fetched, falling
-// back to the imported profile for anything no provider delivered this time:
-// the score reflects the best knowledge at hand. The returned map names the
-// source of each input group ("tech", "traffic", "financials").
-func ScoreInputFor(profile *TargetProfile, fetched []ProviderData) (ScoreInput, map[string]string) {
+// Fetch is one provider's answer for an input group and where it is from.
+type Fetch struct {
+	Source InputSource
+	Data   ProviderData
+}
+
+// ScoreInputFor builds the scoring input from everything known about a
+// target: for each input group, this job's fetch, else the newest earlier
+// fetch, else the imported profile. A partial refresh therefore never
+// forgets what an earlier job or the import told us. Financial figures a
+// provider leaves out (zero revenue or margin means "not reported") are
+// taken from the next source that has them, as the read model does.
+//
+// It returns, per group, where the data came from and how old it was at now.
+func ScoreInputFor(k Knowledge, current map[InputGroup]Fetch, now time.Time) (ScoreInput, map[InputGroup]InputSource) {
 	var in ScoreInput
-	sources := map[string]string{"tech": SourceNone, "traffic": SourceNone, "financials": SourceNone}
-	for _, d := range fetched {
+	sources := make(map[InputGroup]InputSource, len(InputGroups))
+	var layers [][]Fetch // per group, newest first
+	for _, g := range InputGroups {
+		var l []Fetch
+		if f, ok := current[g]; ok && f.Data.For(g) {
+			l = append(l, f)
+		}
+		if f, ok := k.Prior[g]; ok && f.Data.For(g) {
+			l = append(l, f)
+		}
+		layers = append(layers, l)
+		src := InputSource{Source: SourceNone}
+		if len(l) > 0 {
+			src = l[0].Source
+		}
+		sources[g] = src
+	}
+	if tech := layers[0]; len(tech) > 0 {
+		in.Tech = tech[0].Data.Tech
+	}
+	if traffic := layers[1]; len(traffic) > 0 {
+		in.Traffic = traffic[0].Data.Traffic
+	}
+	if fin := layers[2]; len(fin) > 0 {
+		merged := *fin[0].Data.Financials
+		for _, older := range fin[1:] {
+			fillFinancials(&merged, *older.Data.Financials)
+		}
+		in.Financials = &merged
+	}
+
+	profileSource := InputSource{Source: SourceProfile, EventID: k.ProfileEvent, At: k.ProfileAt}
+	if p := k.Profile; p != nil {
+		in.Vertical, in.Country, in.CurrentSearch = p.Vertical, p.Country, p.CurrentSearch
+		for _, name := range strings.Split(p.PartnerTech, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				in.PartnerTech = append(in.PartnerTech, name)
+			}
+		}
+		in.TriggerEvents = stringList(p.TriggerEvents)
+		in.HiringSignals = stringList(p.HiringSignals)
+		if p.TechSpend != nil {
+			in.TechSpend = *p.TechSpend
+		}
+		if in.Tech == nil && p.CurrentSearch != "" {
+			sources[GroupTech] = profileSource
+		}
+		if in.Traffic == nil && p.SWMonthlyVisits != nil {
+			in.Traffic = trafficFromProfile(p)
+			sources[GroupTraffic] = profileSource
+		}
+		fromProfile := Financials{Ticker: p.Ticker, Revenue: deref(p.Revenue), GrossMargin: deref(p.GrossMargin)}
 		switch {
-		case d.Tech != nil:
-			in.Tech = d.Tech
-			sources["tech"] = d.Tech.Source
-		case d.Traffic != nil:
-			in.Traffic = d.Traffic
-			sources["traffic"] = string(ProviderSimilarWeb)
-		case d.Financials != nil:
-			in.Financials = d.Financials
-			sources["financials"] = string(ProviderYahooFinance)
+		case in.Financials != nil:
+			fillFinancials(in.Financials, fromProfile)
+		case p.Revenue != nil:
+			in.Financials = &fromProfile
+			sources[GroupFinancials] = profileSource
 		}
 	}
-	if profile == nil {
-		return in, sources
-	}
-	in.Vertical, in.Country, in.CurrentSearch = profile.Vertical, profile.Country, profile.CurrentSearch
-	for _, p := range strings.Split(profile.PartnerTech, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			in.PartnerTech = append(in.PartnerTech, p)
+	for g, s := range sources {
+		if !s.At.IsZero() {
+			s.AgeSeconds = max(0, int64(now.Sub(s.At)/time.Second))
+			sources[g] = s
 		}
-	}
-	in.TriggerEvents = stringList(profile.TriggerEvents)
-	in.HiringSignals = stringList(profile.HiringSignals)
-	if profile.TechSpend != nil {
-		in.TechSpend = *profile.TechSpend
-	}
-	if in.Tech == nil && profile.CurrentSearch != "" {
-		sources["tech"] = SourceProfile
-	}
-	if in.Traffic == nil && profile.SWMonthlyVisits != nil {
-		in.Traffic = trafficFromProfile(profile)
-		sources["traffic"] = SourceProfile
-	}
-	if in.Financials == nil && profile.Revenue != nil {
-		in.Financials = &Financials{Ticker: profile.Ticker, Revenue: *profile.Revenue, GrossMargin: deref(profile.GrossMargin)}
-		sources["financials"] = SourceProfile
 	}
 	return in, sources
+}
+
+// fillFinancials completes f with the figures it lacks from an older answer.
+func fillFinancials(f *Financials, older Financials) {
+	if f.Ticker == "" {
+		f.Ticker = older.Ticker
+	}
+	if f.Revenue == 0 {
+		f.Revenue = older.Revenue
+	}
+	if f.GrossMargin == 0 {
+		f.GrossMargin = older.GrossMargin
+	}
+}
+
+// For reports whether d holds the data of input group g.
+func (d ProviderData) For(g InputGroup) bool {
+	switch g {
+	case GroupTech:
+		return d.Tech != nil
+	case GroupTraffic:
+		return d.Traffic != nil
+	default:
+		return d.Financials != nil
+	}
+}
+
+// SourceNames is the short form of sources that ScoreComputed.Inputs keeps.
+func SourceNames(sources map[InputGroup]InputSource) map[string]string {
+	out := make(map[string]string, len(sources))
+	for g, s := range sources {
+		out[string(g)] = s.Source
+	}
+	return out
 }
 
 func trafficFromProfile(p *TargetProfile) *Traffic {

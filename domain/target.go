@@ -1,67 +1,120 @@
 package domain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 )
 
 // Target is the target aggregate, folded from its stream. It decides whether
-// an enrichment request opens a new job.
+// an enrichment request opens a new job and for which providers, and knows
+// where the newest data of each input group came from.
 type Target struct {
-	domain    Domain
-	profile   *TargetProfile
-	batchID   uuid.UUID
-	withdrawn bool
-	active    *EnrichmentJobOpened
-	// lastCompleted is the newest job that ended completed.
-	lastCompleted   uuid.UUID
-	lastCompletedAt time.Time
-	version         int64
+	domain       Domain
+	profile      *TargetProfile
+	profileEvent uuid.UUID
+	profileAt    time.Time
+	batchID      uuid.UUID
+	withdrawn    bool
+	added        bool
+	// enrichedBefore marks a target that a job enriched before explicit
+	// adding existed: it stays a target.
+	enrichedBefore bool
+	active         *EnrichmentJobOpened
+	// known is, per input group, the newest fetch that delivered data.
+	known map[InputGroup]InputSource
+	// settled is, per provider, the newest job in which it answered that it
+	// has nothing for this target (not found, no ticker).
+	settled map[Provider]InputSource
+	version int64
 }
 
-// LoadTarget folds a target stream; an empty stream is a target we know
-// nothing about yet (any domain may be enriched on demand).
+// LoadTarget folds a target stream; an empty stream is a domain that is not
+// a target (yet).
 func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
-	t := &Target{domain: d}
+	t := &Target{domain: d, known: map[InputGroup]InputSource{}, settled: map[Provider]InputSource{}}
 	for _, re := range events {
 		t.version = re.StreamVersion
 		if re.Type == TypeScoreComputed {
-			// The largest payload on the stream, and nothing the aggregate
-			// decides on: skipping its decoding keeps loading cheap as a
-			// target's history grows.
+			// The largest payload on the stream: decode only what the
+			// aggregate keeps, its sources, and skip the score.
+			var sc scoreSources
+			if err := json.Unmarshal(re.Data, &sc); err != nil {
+				return nil, fmt.Errorf("target stream %s version %d: decode %s: %w", re.StreamID, re.StreamVersion, re.Type, err)
+			}
+			t.applySources(sc, re.RecordedAt)
 			continue
 		}
 		e, err := Decode(re.Type, re.Data)
 		if err != nil {
 			return nil, err
 		}
-		if err := t.apply(e); err != nil {
+		if err := t.apply(re, e); err != nil {
 			return nil, fmt.Errorf("target stream %s version %d: %w", re.StreamID, re.StreamVersion, err)
 		}
 	}
 	return t, nil
 }
 
-func (t *Target) apply(e Event) error {
+// scoreSources is the part of ScoreComputed the aggregate folds.
+type scoreSources struct {
+	JobID   uuid.UUID                  `json:"job_id"`
+	Inputs  map[string]string          `json:"inputs"`
+	Sources map[InputGroup]InputSource `json:"sources"`
+}
+
+func (t *Target) applySources(sc scoreSources, recordedAt time.Time) {
+	for _, g := range InputGroups {
+		src, ok := sc.Sources[g]
+		if !ok && sc.Sources == nil {
+			// Stored before Sources existed: Inputs names the provider of
+			// each group this job fetched, and the outcome's id is derived
+			// from (job, provider) as RecordOutcome derives it.
+			name := sc.Inputs[string(g)]
+			if name == "" || name == SourceProfile || name == SourceNone {
+				continue
+			}
+			p := g.Provider()
+			src, ok = InputSource{Source: name, JobID: sc.JobID, EventID: EventID(sc.JobID.String(), "provider", string(p)), At: recordedAt}, true
+		}
+		if ok && src.fetched() {
+			src.AgeSeconds = 0
+			t.known[g] = src
+		}
+	}
+}
+
+func (t *Target) apply(re RecordedEvent, e Event) error {
 	switch e := e.(type) {
 	case TargetImported:
 		p := e.Profile
 		t.profile, t.batchID, t.withdrawn = &p, e.BatchID, false
+		t.profileEvent, t.profileAt = re.ID, re.RecordedAt
 	case TargetImportReverted:
 		if e.BatchID == t.batchID {
 			t.withdrawn = true
+			t.added = false
 		}
+	case TargetAdded:
+		t.added = true
 	case EnrichmentJobOpened:
+		if t.profile == nil && !t.added {
+			t.enrichedBefore = true
+		}
 		t.active = &e
 	case EnrichmentJobClosed:
 		if t.active != nil && t.active.JobID == e.JobID {
 			t.active = nil
 		}
-		if e.Outcome == JobCompleted && !e.ClosedAt.Before(t.lastCompletedAt) {
-			t.lastCompleted, t.lastCompletedAt = e.JobID, e.ClosedAt
+		for p, code := range e.Failed {
+			if definitive(code) {
+				t.settled[p] = InputSource{Source: string(code), JobID: e.JobID, At: e.ClosedAt}
+			}
 		}
 	default:
 		return fmt.Errorf("unexpected %s in a target stream", e.EventType())
@@ -81,6 +134,32 @@ func (t *Target) Withdrawn() bool { return t.withdrawn }
 // ImportBatch is the batch that last imported the target.
 func (t *Target) ImportBatch() uuid.UUID { return t.batchID }
 
+// IsTarget reports whether the domain is on the target list: imported and
+// not withdrawn, added explicitly, or enriched before adding was explicit.
+func (t *Target) IsTarget() bool {
+	return (t.profile != nil && !t.withdrawn) || t.added || (t.enrichedBefore && !t.withdrawn)
+}
+
+// Known is, per input group, the newest fetch that delivered its data. A
+// job's end loads those fetches' data to score with everything known.
+func (t *Target) Known() map[InputGroup]InputSource { return maps.Clone(t.known) }
+
+// Knowledge is what the target knows before a job ends, given the data of
+// the fetches Known names (a group missing from prior is scored without it).
+func (t *Target) Knowledge(prior map[InputGroup]Fetch) Knowledge {
+	return Knowledge{Profile: t.profile, ProfileEvent: t.profileEvent, ProfileAt: t.profileAt, Prior: prior}
+}
+
+// lastAnswer is the newest job in which p delivered data or said it has
+// none for this target, and when.
+func (t *Target) lastAnswer(p Provider) (InputSource, bool) {
+	src, ok := t.known[GroupOf(p)]
+	if s, settled := t.settled[p]; settled && (!ok || s.At.After(src.At)) {
+		return s, true
+	}
+	return src, ok
+}
+
 // EnrichmentPolicy holds the tunables of RequestEnrichment.
 type EnrichmentPolicy struct {
 	// FreshnessWindow: a target enriched successfully more recently than this
@@ -95,19 +174,30 @@ var DefaultEnrichmentPolicy = EnrichmentPolicy{FreshnessWindow: 24 * time.Hour, 
 
 // EnrichmentRequest is a validated request to enrich a target.
 type EnrichmentRequest struct {
-	Providers   []Provider
-	Force       bool
+	// Providers are the providers asked for; empty means every provider
+	// whose data is stale.
+	Providers []Provider
+	Force     bool
+	// Add makes the domain a target if it is not one yet.
+	Add         bool
 	RequestedBy string
 	// Ticker overrides the profile's ticker for Yahoo Finance, if set.
 	Ticker string
 }
 
+// Why a request opened no job.
+const (
+	ReusedInFlight = "in_flight"
+	ReusedFresh    = "fresh"
+)
+
 // EnrichmentDecision is what a request comes to.
 type EnrichmentDecision struct {
 	// JobID is the job that answers the request: a new one, the one in
-	// flight, or the last completed one.
+	// flight, or the newest one that answered for the providers asked.
 	JobID uuid.UUID
-	// Reused is why no job was opened: "in_flight" or "fresh"; "" for a new job.
+	// Reused is why no job was opened: ReusedInFlight or ReusedFresh; ""
+	// for a new job.
 	Reused string
 	// TargetEvents and JobEvents are to be appended, for a new job.
 	TargetEvents []Event
@@ -117,22 +207,50 @@ type EnrichmentDecision struct {
 // ErrNoRequester refuses an anonymous request: every job names who asked.
 var ErrNoRequester = errors.New("enrichment request without a requester")
 
+// ErrNotATarget refuses to enrich a domain that is not on the target list
+// unless the request asks to add it.
+var ErrNotATarget = errors.New("not a target")
+
 // RequestEnrichment decides whether req opens a job. A job in flight (and
 // not yet expired) answers every request, forced or not, so fifty reps
-// clicking at once share one job. Without force, a target completed within
-// the freshness window answers with its last completed job.
+// clicking at once share one job. Freshness is per provider: without force,
+// a request is answered with the newest job that answered for it when every
+// provider it asks for answered within the freshness window (with data, or
+// with a definite "nothing here"); otherwise a new job fetches the providers
+// asked for or, when none were named, those whose data is stale.
 func (t *Target) RequestEnrichment(req EnrichmentRequest, policy EnrichmentPolicy, now time.Time, newID func() uuid.UUID) (EnrichmentDecision, error) {
 	if req.RequestedBy == "" {
 		return EnrichmentDecision{}, ErrNoRequester
 	}
-	if len(req.Providers) == 0 {
-		return EnrichmentDecision{}, errors.New("enrichment request names no provider")
+	if !t.IsTarget() && !req.Add {
+		return EnrichmentDecision{}, fmt.Errorf("%s: %w", t.domain, ErrNotATarget)
 	}
 	if t.active != nil && now.Before(t.active.ExpiresAt) {
-		return EnrichmentDecision{JobID: t.active.JobID, Reused: "in_flight"}, nil
+		return EnrichmentDecision{JobID: t.active.JobID, Reused: ReusedInFlight}, nil
 	}
-	if !req.Force && t.lastCompleted != uuid.Nil && now.Sub(t.lastCompletedAt) < policy.FreshnessWindow {
-		return EnrichmentDecision{JobID: t.lastCompleted, Reused: "fresh"}, nil
+	providers := req.Providers
+	if len(providers) == 0 {
+		providers = AllProviders
+	}
+	if !req.Force {
+		var (
+			stale  []Provider
+			newest InputSource
+		)
+		for _, p := range providers {
+			last, ok := t.lastAnswer(p)
+			if !ok || now.Sub(last.At) >= policy.FreshnessWindow {
+				stale = append(stale, p)
+			} else if last.At.After(newest.At) {
+				newest = last
+			}
+		}
+		if len(stale) == 0 {
+			return EnrichmentDecision{JobID: newest.JobID, Reused: ReusedFresh}, nil
+		}
+		if len(req.Providers) == 0 {
+			providers = stale
+		}
 	}
 	id := newID()
 	expires := now.Add(policy.JobTTL)
@@ -140,13 +258,19 @@ func (t *Target) RequestEnrichment(req EnrichmentRequest, policy EnrichmentPolic
 	if ticker == "" && t.profile != nil {
 		ticker = t.profile.Ticker
 	}
+	var targetEvents []Event
+	if !t.IsTarget() {
+		targetEvents = append(targetEvents, TargetAdded{Domain: t.domain, AddedBy: req.RequestedBy, AddedAt: now})
+	}
+	providers = slices.Clone(providers)
+	targetEvents = append(targetEvents, EnrichmentJobOpened{
+		JobID: id, Domain: t.domain, Providers: providers, RequestedBy: req.RequestedBy, OpenedAt: now, ExpiresAt: expires,
+	})
 	return EnrichmentDecision{
-		JobID: id,
-		TargetEvents: []Event{EnrichmentJobOpened{
-			JobID: id, Domain: t.domain, Providers: req.Providers, RequestedBy: req.RequestedBy, OpenedAt: now, ExpiresAt: expires,
-		}},
+		JobID:        id,
+		TargetEvents: targetEvents,
 		JobEvents: []Event{EnrichmentRequested{
-			JobID: id, Domain: t.domain, Providers: req.Providers, Force: req.Force, RequestedBy: req.RequestedBy,
+			JobID: id, Domain: t.domain, Providers: providers, Force: req.Force, RequestedBy: req.RequestedBy,
 			RequestedAt: now, ExpiresAt: expires, Ticker: ticker,
 		}},
 	}, nil

@@ -78,7 +78,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			defer wg.Done()
 			for range jobsEach {
 				acc, err := h.request.Handle(context.Background(), commands.RequestEnrichment{
-					Domain: domain.MustParseDomain(d), Force: true, RequestedBy: fmt.Sprintf("bench%d", i),
+					Domain: domain.MustParseDomain(d), Force: true, Add: true, RequestedBy: fmt.Sprintf("bench%d", i),
 				})
 				if err != nil {
 					b.Error(err)
@@ -152,13 +152,13 @@ func (h *harness) direct(d string) (time.Duration, error) {
 		}()
 	}
 	wg.Wait()
-	var data []domain.ProviderData
+	fetched := map[domain.InputGroup]domain.Fetch{}
 	for _, o := range outcomes {
 		if o.Fetched != nil {
-			data = append(data, o.Fetched.Data)
+			fetched[domain.GroupOf(o.Fetched.Provider)] = domain.Fetch{Data: o.Fetched.Data}
 		}
 	}
-	in, _ := domain.ScoreInputFor(nil, data)
+	in, _ := domain.ScoreInputFor(domain.Knowledge{}, fetched, time.Now())
 	_ = domain.ComputeScore(in)
 	return time.Since(t0), nil
 }

@@ -162,7 +162,9 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 func (h *harness) enrich(d string, force bool, providersList ...domain.Provider) commands.EnrichmentAccepted {
 	h.t.Helper()
 	acc, err := h.request.Handle(context.Background(), commands.RequestEnrichment{
-		Domain: domain.MustParseDomain(d), Force: force, Providers: providersList, RequestedBy: "rep@example.com",
+		// The harness's domains are not imported: each request adds its
+		// domain as a target (a no-op once it is one).
+		Domain: domain.MustParseDomain(d), Force: force, Providers: providersList, Add: true, RequestedBy: "rep@example.com",
 	})
 	if err != nil {
 		h.t.Fatalf("request enrichment of %s: %v", d, err)

@@ -60,11 +60,11 @@ func TestAllProvidersSucceed(t *testing.T) {
 	}
 
 	targetTypes := h.types(domain.TargetStream(domain.MustParseDomain("costco.com")))
-	want := []string{domain.TypeEnrichmentJobOpened, domain.TypeScoreComputed, domain.TypeEnrichmentJobClosed}
+	want := []string{domain.TypeTargetAdded, domain.TypeEnrichmentJobOpened, domain.TypeScoreComputed, domain.TypeEnrichmentJobClosed}
 	if fmt.Sprint(targetTypes) != fmt.Sprint(want) {
 		t.Fatalf("target stream %v, want %v", targetTypes, want)
 	}
-	scored := h.stream(domain.TargetStream(domain.MustParseDomain("costco.com")))[1]
+	scored := h.stream(domain.TargetStream(domain.MustParseDomain("costco.com")))[2]
 	ev, err := domain.Decode(scored.Type, scored.Data)
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +209,7 @@ func TestConcurrentRequestsShareOneJob(t *testing.T) {
 			defer wg.Done()
 			<-start
 			acc, err := h.request.Handle(context.Background(), commands.RequestEnrichment{
-				Domain: domain.MustParseDomain("wayfair.com"), RequestedBy: fmt.Sprintf("rep%02d@example.com", i),
+				Domain: domain.MustParseDomain("wayfair.com"), Add: true, RequestedBy: fmt.Sprintf("rep%02d@example.com", i),
 			})
 			mu.Lock()
 			defer mu.Unlock()
@@ -272,19 +272,19 @@ func TestPerRequesterLimit(t *testing.T) {
 	h := newHarness(t, harnessOpts{noRun: true}) // jobs stay in flight
 	for i := range 5 {
 		if _, err := h.request.Handle(context.Background(), commands.RequestEnrichment{
-			Domain: domain.MustParseDomain(fmt.Sprintf("shop%d.example.com", i)), RequestedBy: "busy@example.com",
+			Domain: domain.MustParseDomain(fmt.Sprintf("shop%d.example.com", i)), Add: true, RequestedBy: "busy@example.com",
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	_, err := h.request.Handle(context.Background(), commands.RequestEnrichment{
-		Domain: domain.MustParseDomain("shop9.example.com"), RequestedBy: "busy@example.com",
+		Domain: domain.MustParseDomain("shop9.example.com"), Add: true, RequestedBy: "busy@example.com",
 	})
 	if !errors.Is(err, domain.ErrTooManyJobs) {
 		t.Fatalf("sixth job: %v, want ErrTooManyJobs", err)
 	}
 	if _, err := h.request.Handle(context.Background(), commands.RequestEnrichment{
-		Domain: domain.MustParseDomain("shop9.example.com"), RequestedBy: "other@example.com",
+		Domain: domain.MustParseDomain("shop9.example.com"), Add: true, RequestedBy: "other@example.com",
 	}); err != nil {
 		t.Fatalf("another requester was refused: %v", err)
 	}
