@@ -78,7 +78,6 @@ func dumpAll(t *testing.T, d *pgtest.Database) map[string][]string {
 	t.Helper()
 	return map[string][]string{
 		"displacement_targets": dump(t, d, "displacement_targets", "domain"),
-		"target_job_providers": dump(t, d, "target_job_providers", "job_id, provider"),
 		"enrichment_jobs":      dump(t, d, "enrichment_jobs", "job_id"),
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -16,28 +15,18 @@ import (
 // TargetsName is the displacement_targets projection's name.
 const TargetsName = "displacement_targets"
 
-// Enrichment levels the projection derives from which providers delivered
-// in a job.
-const (
-	LevelFull     = "full"     // all three providers
-	LevelStandard = "standard" // BuiltWith and SimilarWeb
-	LevelBasic    = "basic"    // anything less
-)
-
 // Targets projects the displacement_targets read model: the imported
 // profile, overlaid with what enrichment jobs fetched and scored.
 type Targets struct{}
 
 func (Targets) Name() string { return TargetsName }
 
-// Tables includes target_job_providers, the projection's memory of which
-// providers delivered in each job, so a rebuild replays it too.
-func (Targets) Tables() []string { return []string{"displacement_targets", "target_job_providers"} }
+func (Targets) Tables() []string { return []string{"displacement_targets"} }
 
 func (Targets) Handles(eventType string) bool {
 	switch eventType {
-	case domain.TypeTargetImported, domain.TypeTargetImportReverted, domain.TypeProviderFetched,
-		domain.TypeProviderFailed, domain.TypeScoreComputed, domain.TypeEnrichmentJobClosed:
+	case domain.TypeTargetImported, domain.TypeTargetImportReverted, domain.TypeTargetAdded,
+		domain.TypeProviderFetched, domain.TypeScoreComputed, domain.TypeEnrichmentJobClosed:
 		return true
 	}
 	return false
@@ -56,42 +45,21 @@ func (Targets) Apply(ctx context.Context, db gen.DBTX, re domain.RecordedEvent, 
 		})
 	case domain.TargetImportReverted:
 		return q.DeleteImportedTarget(ctx, gen.DeleteImportedTargetParams{Domain: e.Domain.String(), BatchID: e.BatchID})
+	case domain.TargetAdded:
+		return q.InsertAddedTarget(ctx, gen.InsertAddedTargetParams{Domain: e.Domain.String(), UpdatedAt: re.RecordedAt})
 	case domain.ProviderFetched:
-		if err := q.RecordProviderDelivered(ctx, gen.RecordProviderDeliveredParams{JobID: e.JobID, Provider: string(e.Provider)}); err != nil {
-			return err
-		}
 		return applyProviderData(ctx, q, e.Domain.String(), e.Data, re)
-	case domain.ProviderFailed:
-		return q.ForgetProviderDelivered(ctx, gen.ForgetProviderDeliveredParams{JobID: e.JobID, Provider: string(e.Provider)})
 	case domain.ScoreComputed:
 		return applyScore(ctx, q, e, re)
 	case domain.EnrichmentJobClosed:
 		if e.Outcome != domain.JobCompleted && e.Outcome != domain.JobPartial {
 			return nil // a failed job leaves the target as it was
 		}
-		delivered, err := q.ProvidersDelivered(ctx, e.JobID)
-		if err != nil {
-			return err
-		}
 		return q.MarkTargetEnriched(ctx, gen.MarkTargetEnrichedParams{
-			Domain: e.Domain.String(), EnrichedAt: e.ClosedAt, Level: EnrichmentLevel(delivered),
-			JobID: e.JobID, UpdatedAt: re.RecordedAt,
+			Domain: e.Domain.String(), EnrichedAt: e.ClosedAt, JobID: e.JobID, UpdatedAt: re.RecordedAt,
 		})
 	}
 	return nil
-}
-
-// EnrichmentLevel names how complete a job's enrichment was from the
-// providers that delivered in it.
-func EnrichmentLevel(delivered []string) string {
-	has := func(p domain.Provider) bool { return slices.Contains(delivered, string(p)) }
-	switch {
-	case has(domain.ProviderBuiltWith) && has(domain.ProviderSimilarWeb) && has(domain.ProviderYahooFinance):
-		return LevelFull
-	case has(domain.ProviderBuiltWith) && has(domain.ProviderSimilarWeb):
-		return LevelStandard
-	}
-	return LevelBasic
 }
 
 func applyProviderData(ctx context.Context, q *gen.Queries, d string, data domain.ProviderData, re domain.RecordedEvent) error {
@@ -134,6 +102,7 @@ func applyProviderData(ctx context.Context, q *gen.Queries, d string, data domai
 
 func applyScore(ctx context.Context, q *gen.Queries, e domain.ScoreComputed, re domain.RecordedEvent) error {
 	s := e.Score
+	level := domain.LevelOf(e.Inputs)
 	breakdown, err := json.Marshal(nonNil(s.Breakdown))
 	if err != nil {
 		return fmt.Errorf("encode breakdown: %w", err)
@@ -146,7 +115,7 @@ func applyScore(ctx context.Context, q *gen.Queries, e domain.ScoreComputed, re 
 		Domain: e.Domain.String(), Score: int32(s.Value), Tier: int32(s.Tier), TierName: s.TierName,
 		Breakdown: breakdown, Reasons: reasons, ModelVersion: s.ModelVersion,
 		Excluded: s.Excluded, ExcludedReason: optText(s.ExcludedReason),
-		JobID: e.JobID, UpdatedAt: re.RecordedAt,
+		JobID: e.JobID, Level: level, LevelRank: int32(domain.LevelRank(level)), UpdatedAt: re.RecordedAt,
 	})
 }
 

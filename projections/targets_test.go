@@ -10,7 +10,6 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/domain"
-	"github.com/partnerforge/partnerforge/projections"
 	"github.com/partnerforge/partnerforge/projections/projectiontest"
 	"github.com/partnerforge/partnerforge/projections/readmodel"
 )
@@ -75,11 +74,13 @@ func TestTargetsEnrichment(t *testing.T) {
 		failed    map[domain.Provider]domain.FailureCode
 		wantLevel string // "" when the job fails and the row keeps its level
 	}{
-		{"all three deliver", true, projectiontest.AllFetched(), nil, projections.LevelFull},
+		{"all three deliver", true, projectiontest.AllFetched(), nil, domain.LevelFull},
 		{"finance fails", true, fetchedOnly(domain.ProviderBuiltWith, domain.ProviderSimilarWeb),
-			map[domain.Provider]domain.FailureCode{domain.ProviderYahooFinance: domain.FailureNoTicker}, projections.LevelStandard},
-		{"traffic only", true, fetchedOnly(domain.ProviderSimilarWeb), nil, projections.LevelBasic},
-		{"never imported", false, projectiontest.AllFetched(), nil, projections.LevelFull},
+			map[domain.Provider]domain.FailureCode{domain.ProviderYahooFinance: domain.FailureNoTicker}, domain.LevelStandard},
+		// The level says what is known: the profile's search vendor counts.
+		{"traffic only", true, fetchedOnly(domain.ProviderSimilarWeb), nil, domain.LevelStandard},
+		{"traffic only, never imported", false, fetchedOnly(domain.ProviderSimilarWeb), nil, domain.LevelBasic},
+		{"never imported", false, projectiontest.AllFetched(), nil, domain.LevelFull},
 		{"everything fails", true, nil, map[domain.Provider]domain.FailureCode{
 			domain.ProviderBuiltWith: domain.FailureTimeout, domain.ProviderSimilarWeb: domain.FailureRateLimited,
 		}, ""},
@@ -164,25 +165,5 @@ func TestTargetsReimportReplacesProfile(t *testing.T) {
 	}
 	if *got.CompanyName != "Second Name" || *got.ICPScore != 65 || got.ScoreModelVersion != nil || got.Revenue != nil || got.LastJobID == nil {
 		t.Errorf("re-imported row = %s", mustJSON(t, got))
-	}
-}
-
-func TestEnrichmentLevel(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		delivered []string
-		want      string
-	}{
-		{[]string{"builtwith", "similarweb", "yahoo_finance"}, projections.LevelFull},
-		{[]string{"yahoo_finance", "similarweb", "builtwith"}, projections.LevelFull},
-		{[]string{"builtwith", "similarweb"}, projections.LevelStandard},
-		{[]string{"builtwith", "yahoo_finance"}, projections.LevelBasic},
-		{[]string{"similarweb"}, projections.LevelBasic},
-		{nil, projections.LevelBasic},
-	}
-	for _, tt := range tests {
-		if got := projections.EnrichmentLevel(tt.delivered); got != tt.want {
-			t.Errorf("EnrichmentLevel(%v) = %s, want %s", tt.delivered, got, tt.want)
-		}
 	}
 }

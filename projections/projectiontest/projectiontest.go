@@ -115,7 +115,7 @@ func RunJob(t testing.TB, store *postgres.EventStore, j Job) uuid.UUID {
 	if err != nil {
 		t.Fatalf("load job %s: %v", j.ID, err)
 	}
-	jobEvents, targetEvents := job.Finish(j.Profile, j.At.Add(time.Minute))
+	jobEvents, targetEvents := job.Finish(domain.Knowledge{Profile: j.Profile}, j.At.Add(time.Minute))
 	if len(jobEvents) > 0 {
 		Append(t, store, jobStream, jobEvents...)
 		Append(t, store, domain.TargetStream(d), targetEvents...)

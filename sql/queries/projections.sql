@@ -88,6 +88,12 @@ ON CONFLICT (domain) DO UPDATE SET
     import_batch_id = EXCLUDED.import_batch_id,
     score_model_version = NULL, excluded = false, excluded_reason = NULL;
 
+-- name: InsertAddedTarget :exec
+-- A target added by hand starts as its domain alone; enrichment fills it.
+INSERT INTO displacement_targets (domain, updated_at)
+VALUES (sqlc.arg(domain)::text, sqlc.arg(updated_at)::timestamptz)
+ON CONFLICT (domain) DO NOTHING;
+
 -- name: DeleteImportedTarget :exec
 -- Only the batch that last imported a target may withdraw it.
 DELETE FROM displacement_targets
@@ -138,28 +144,23 @@ ON CONFLICT (domain) DO UPDATE SET
     financials_json = EXCLUDED.financials_json,
     updated_at = GREATEST(displacement_targets.updated_at, EXCLUDED.updated_at);
 
--- name: RecordProviderDelivered :exec
-INSERT INTO target_job_providers (job_id, provider)
-VALUES (sqlc.arg(job_id)::uuid, sqlc.arg(provider)::text)
-ON CONFLICT DO NOTHING;
-
--- name: ForgetProviderDelivered :exec
--- A provider's last outcome counts, as in domain.Job.
-DELETE FROM target_job_providers
-WHERE job_id = sqlc.arg(job_id)::uuid AND provider = sqlc.arg(provider)::text;
-
--- name: ProvidersDelivered :many
-SELECT provider FROM target_job_providers WHERE job_id = sqlc.arg(job_id)::uuid ORDER BY provider;
-
 -- name: UpsertTargetScore :exec
+-- The enrichment level follows what the score was computed from; it keeps
+-- the higher of the known and the new level (level_rank orders them), so it
+-- never drops below what the legacy list said.
 INSERT INTO displacement_targets (
     domain, icp_score, icp_tier, icp_tier_name, score_breakdown, score_reasons,
-    score_model_version, excluded, excluded_reason, last_job_id, updated_at)
+    score_model_version, excluded, excluded_reason, last_job_id, enrichment_level, updated_at)
 VALUES (sqlc.arg(domain)::text, sqlc.arg(score)::int, sqlc.arg(tier)::int, sqlc.arg(tier_name)::text,
         sqlc.arg(breakdown)::jsonb, sqlc.arg(reasons)::jsonb, sqlc.arg(model_version)::text,
         sqlc.arg(excluded)::boolean, sqlc.narg(excluded_reason)::text, sqlc.arg(job_id)::uuid,
-        sqlc.arg(updated_at)::timestamptz)
+        sqlc.arg(level)::text, sqlc.arg(updated_at)::timestamptz)
 ON CONFLICT (domain) DO UPDATE SET
+    enrichment_level = CASE
+        WHEN sqlc.arg(level_rank)::int >= CASE displacement_targets.enrichment_level
+            WHEN 'full' THEN 3 WHEN 'standard' THEN 2 WHEN 'basic' THEN 1 ELSE 0 END
+        THEN EXCLUDED.enrichment_level
+        ELSE displacement_targets.enrichment_level END,
     icp_score = EXCLUDED.icp_score,
     icp_tier = EXCLUDED.icp_tier,
     icp_tier_name = EXCLUDED.icp_tier_name,
@@ -172,12 +173,11 @@ ON CONFLICT (domain) DO UPDATE SET
     updated_at = GREATEST(displacement_targets.updated_at, EXCLUDED.updated_at);
 
 -- name: MarkTargetEnriched :exec
-INSERT INTO displacement_targets (domain, last_enriched, enrichment_level, last_job_id, updated_at)
-VALUES (sqlc.arg(domain)::text, sqlc.arg(enriched_at)::timestamptz, sqlc.arg(level)::text,
+INSERT INTO displacement_targets (domain, last_enriched, last_job_id, updated_at)
+VALUES (sqlc.arg(domain)::text, sqlc.arg(enriched_at)::timestamptz,
         sqlc.arg(job_id)::uuid, sqlc.arg(updated_at)::timestamptz)
 ON CONFLICT (domain) DO UPDATE SET
     last_enriched = EXCLUDED.last_enriched,
-    enrichment_level = EXCLUDED.enrichment_level,
     last_job_id = EXCLUDED.last_job_id,
     updated_at = GREATEST(displacement_targets.updated_at, EXCLUDED.updated_at);
 

@@ -119,8 +119,3 @@ type ProviderQuotum struct {
 	Day      pgtype.Date
 	Used     int32
 }
-
-type TargetJobProvider struct {
-	JobID    uuid.UUID
-	Provider string
-}

@@ -48,19 +48,20 @@ func (q *Queries) EventsBetween(ctx context.Context, arg EventsBetweenParams) (i
 	return events, err
 }
 
-const forgetProviderDelivered = `-- name: ForgetProviderDelivered :exec
-DELETE FROM target_job_providers
-WHERE job_id = $1::uuid AND provider = $2::text
+const insertAddedTarget = `-- name: InsertAddedTarget :exec
+INSERT INTO displacement_targets (domain, updated_at)
+VALUES ($1::text, $2::timestamptz)
+ON CONFLICT (domain) DO NOTHING
 `
 
-type ForgetProviderDeliveredParams struct {
-	JobID    uuid.UUID
-	Provider string
+type InsertAddedTargetParams struct {
+	Domain    string
+	UpdatedAt time.Time
 }
 
-// A provider's last outcome counts, as in domain.Job.
-func (q *Queries) ForgetProviderDelivered(ctx context.Context, arg ForgetProviderDeliveredParams) error {
-	_, err := q.db.Exec(ctx, forgetProviderDelivered, arg.JobID, arg.Provider)
+// A target added by hand starts as its domain alone; enrichment fills it.
+func (q *Queries) InsertAddedTarget(ctx context.Context, arg InsertAddedTargetParams) error {
+	_, err := q.db.Exec(ctx, insertAddedTarget, arg.Domain, arg.UpdatedAt)
 	return err
 }
 
@@ -92,12 +93,11 @@ func (q *Queries) LockProjection(ctx context.Context, name string) error {
 }
 
 const markTargetEnriched = `-- name: MarkTargetEnriched :exec
-INSERT INTO displacement_targets (domain, last_enriched, enrichment_level, last_job_id, updated_at)
-VALUES ($1::text, $2::timestamptz, $3::text,
-        $4::uuid, $5::timestamptz)
+INSERT INTO displacement_targets (domain, last_enriched, last_job_id, updated_at)
+VALUES ($1::text, $2::timestamptz,
+        $3::uuid, $4::timestamptz)
 ON CONFLICT (domain) DO UPDATE SET
     last_enriched = EXCLUDED.last_enriched,
-    enrichment_level = EXCLUDED.enrichment_level,
     last_job_id = EXCLUDED.last_job_id,
     updated_at = GREATEST(displacement_targets.updated_at, EXCLUDED.updated_at)
 `
@@ -105,7 +105,6 @@ ON CONFLICT (domain) DO UPDATE SET
 type MarkTargetEnrichedParams struct {
 	Domain     string
 	EnrichedAt time.Time
-	Level      string
 	JobID      uuid.UUID
 	UpdatedAt  time.Time
 }
@@ -114,7 +113,6 @@ func (q *Queries) MarkTargetEnriched(ctx context.Context, arg MarkTargetEnriched
 	_, err := q.db.Exec(ctx, markTargetEnriched,
 		arg.Domain,
 		arg.EnrichedAt,
-		arg.Level,
 		arg.JobID,
 		arg.UpdatedAt,
 	)
@@ -171,46 +169,6 @@ func (q *Queries) ProjectionPosition(ctx context.Context, name string) (int64, e
 	var position int64
 	err := row.Scan(&position)
 	return position, err
-}
-
-const providersDelivered = `-- name: ProvidersDelivered :many
-SELECT provider FROM target_job_providers WHERE job_id = $1::uuid ORDER BY provider
-`
-
-func (q *Queries) ProvidersDelivered(ctx context.Context, jobID uuid.UUID) ([]string, error) {
-	rows, err := q.db.Query(ctx, providersDelivered, jobID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var provider string
-		if err := rows.Scan(&provider); err != nil {
-			return nil, err
-		}
-		items = append(items, provider)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const recordProviderDelivered = `-- name: RecordProviderDelivered :exec
-INSERT INTO target_job_providers (job_id, provider)
-VALUES ($1::uuid, $2::text)
-ON CONFLICT DO NOTHING
-`
-
-type RecordProviderDeliveredParams struct {
-	JobID    uuid.UUID
-	Provider string
-}
-
-func (q *Queries) RecordProviderDelivered(ctx context.Context, arg RecordProviderDeliveredParams) error {
-	_, err := q.db.Exec(ctx, recordProviderDelivered, arg.JobID, arg.Provider)
-	return err
 }
 
 const saveProjectionPosition = `-- name: SaveProjectionPosition :exec
@@ -400,12 +358,17 @@ func (q *Queries) UpsertTargetFinancials(ctx context.Context, arg UpsertTargetFi
 const upsertTargetScore = `-- name: UpsertTargetScore :exec
 INSERT INTO displacement_targets (
     domain, icp_score, icp_tier, icp_tier_name, score_breakdown, score_reasons,
-    score_model_version, excluded, excluded_reason, last_job_id, updated_at)
+    score_model_version, excluded, excluded_reason, last_job_id, enrichment_level, updated_at)
 VALUES ($1::text, $2::int, $3::int, $4::text,
         $5::jsonb, $6::jsonb, $7::text,
         $8::boolean, $9::text, $10::uuid,
-        $11::timestamptz)
+        $11::text, $12::timestamptz)
 ON CONFLICT (domain) DO UPDATE SET
+    enrichment_level = CASE
+        WHEN $13::int >= CASE displacement_targets.enrichment_level
+            WHEN 'full' THEN 3 WHEN 'standard' THEN 2 WHEN 'basic' THEN 1 ELSE 0 END
+        THEN EXCLUDED.enrichment_level
+        ELSE displacement_targets.enrichment_level END,
     icp_score = EXCLUDED.icp_score,
     icp_tier = EXCLUDED.icp_tier,
     icp_tier_name = EXCLUDED.icp_tier_name,
@@ -429,9 +392,14 @@ type UpsertTargetScoreParams struct {
 	Excluded       bool
 	ExcludedReason pgtype.Text
 	JobID          uuid.UUID
+	Level          string
 	UpdatedAt      time.Time
+	LevelRank      int32
 }
 
+// The enrichment level follows what the score was computed from; it keeps
+// the higher of the known and the new level (level_rank orders them), so it
+// never drops below what the legacy list said.
 func (q *Queries) UpsertTargetScore(ctx context.Context, arg UpsertTargetScoreParams) error {
 	_, err := q.db.Exec(ctx, upsertTargetScore,
 		arg.Domain,
@@ -444,7 +412,9 @@ func (q *Queries) UpsertTargetScore(ctx context.Context, arg UpsertTargetScorePa
 		arg.Excluded,
 		arg.ExcludedReason,
 		arg.JobID,
+		arg.Level,
 		arg.UpdatedAt,
+		arg.LevelRank,
 	)
 	return err
 }
