@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -40,6 +42,16 @@ const (
 type enrichRequestBody struct {
 	Force     bool     `json:"force"`
 	Providers []string `json:"providers"`
+	// Add makes the domain a target when it is not one yet.
+	Add bool `json:"add"`
+}
+
+// enrichBodyFields names the body's fields for error messages, with what
+// each must be.
+var enrichBodyFields = map[string]string{
+	"force":     "true or false",
+	"add":       "true or false",
+	"providers": "a list of provider names (builtwith, similarweb, yahoo_finance)",
 }
 
 // EnrichResponse is the 202 answer: where to follow the job.
@@ -82,19 +94,30 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		providers, err := domain.ParseProviders(body.Providers)
-		if err != nil {
-			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, err.Error(), map[string]any{"parameter": "providers"})
-			return
+		// No providers named means "whatever is stale", which the target
+		// decides; so only a named list is parsed.
+		var providers []domain.Provider
+		if body.Providers != nil {
+			if len(body.Providers) == 0 {
+				abortWithError(c, http.StatusBadRequest, CodeInvalidParameter,
+					"providers must name at least one provider, or be left out for every provider whose data is stale",
+					map[string]any{"parameter": "providers"})
+				return
+			}
+			var err error
+			if providers, err = domain.ParseProviders(body.Providers); err != nil {
+				abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, err.Error(), map[string]any{"parameter": "providers"})
+				return
+			}
 		}
 		ctx := c.Request.Context()
 		reqID := RequestID(ctx)
 		accepted, err := h.Handle(ctx, commands.RequestEnrichment{
-			Domain: target, Force: body.Force, Providers: providers, RequestedBy: who,
+			Domain: target, Force: body.Force, Providers: providers, Add: body.Add, RequestedBy: who,
 			Metadata: domain.Metadata{CorrelationID: reqID, RequestID: reqID, Actor: who},
 		})
 		if err != nil {
-			enrichFailed(c, log, err)
+			enrichFailed(c, log, target, err)
 			return
 		}
 		resp := EnrichResponse{
@@ -138,10 +161,44 @@ func readEnrichBody(c *gin.Context) (enrichRequestBody, bool) {
 		err = errors.New("unexpected data after the JSON object")
 	}
 	if err != nil {
-		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "invalid JSON body: "+err.Error(), map[string]any{"parameter": "body"})
+		msg, param := bodyError(err)
+		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, msg, map[string]any{"parameter": param})
 		return body, false
 	}
 	return body, true
+}
+
+// bodyError says what is wrong with a request body in the caller's terms,
+// not the decoder's ("cannot unmarshal string into Go struct field …"), and
+// names the parameter concerned.
+func bodyError(err error) (message, parameter string) {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		field, _, _ := strings.Cut(typeErr.Field, ".")
+		if want, ok := enrichBodyFields[field]; ok {
+			return field + " must be " + want, field
+		}
+		return "the body must be a JSON object", "body"
+	case errors.As(err, &typeErr):
+		return "the body must be a JSON object such as {\"force\": true}", "body"
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is not valid JSON", "body"
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return fmt.Sprintf("unknown field %q in the body (allowed: add, force, providers)", truncate(name, 100)), "body"
+	}
+	return "invalid JSON body: " + err.Error(), "body"
+}
+
+// truncate shortens what a client sent before it is echoed back.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // requesterOf names who asks. Until API keys arrive it trusts the
@@ -170,12 +227,22 @@ func requesterOf(c *gin.Context) (string, bool) {
 // enrichFailed maps the command's errors to the API's codes. Anything
 // unexpected is logged with the request id and answered as INTERNAL without
 // its text, which may name tables or hosts.
-func enrichFailed(c *gin.Context, log *slog.Logger, err error) {
+func enrichFailed(c *gin.Context, log *slog.Logger, target domain.Domain, err error) {
+	var tooMany *domain.TooManyJobsError
 	switch {
+	case errors.As(err, &tooMany):
+		c.Header("Retry-After", strconv.Itoa(int(tooManyJobsRetryAfter/time.Second)))
+		abortWithError(c, http.StatusTooManyRequests, CodeTooManyJobs,
+			fmt.Sprintf("you have %d enrichment jobs in flight and the limit is %d; retry when one finishes", tooMany.Open, tooMany.Limit),
+			map[string]any{"open": tooMany.Open, "limit": tooMany.Limit})
 	case errors.Is(err, domain.ErrTooManyJobs):
 		c.Header("Retry-After", strconv.Itoa(int(tooManyJobsRetryAfter/time.Second)))
 		abortWithError(c, http.StatusTooManyRequests, CodeTooManyJobs,
 			"too many enrichment jobs in flight for this requester; retry when one finishes", nil)
+	case errors.Is(err, domain.ErrNotATarget):
+		abortWithError(c, http.StatusNotFound, CodeNotFound,
+			fmt.Sprintf(`%s is not a target; to add it and enrich it, send {"add": true} in the body`, target),
+			map[string]any{"domain": target.String()})
 	case errors.Is(err, domain.ErrInvalidDomain):
 		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, "invalid domain", map[string]any{"parameter": "domain"})
 	case errors.Is(err, domain.ErrNoRequester):

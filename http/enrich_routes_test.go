@@ -59,7 +59,9 @@ func TestEnrichRoute(t *testing.T) {
 		wantStatus int
 		wantCode   string
 		wantJSON   map[string]any
-		check      func(t *testing.T, cmd commands.RequestEnrichment)
+		// wantMessage is a substring of the error message.
+		wantMessage string
+		check       func(t *testing.T, cmd commands.RequestEnrichment)
 	}{
 		{
 			name: "new job with the defaults", path: "/api/enrich/WWW.Costco.com",
@@ -69,7 +71,7 @@ func TestEnrichRoute(t *testing.T) {
 				"status_url": "/api/enrich/status/" + jobID.String()},
 			check: func(t *testing.T, cmd commands.RequestEnrichment) {
 				want := commands.RequestEnrichment{
-					Domain: domain.MustParseDomain("costco.com"), Providers: domain.AllProviders, RequestedBy: "anonymous",
+					Domain: domain.MustParseDomain("costco.com"), RequestedBy: "anonymous",
 					Metadata: domain.Metadata{CorrelationID: "req-1", RequestID: "req-1", Actor: "anonymous"},
 				}
 				if fmt.Sprint(cmd) != fmt.Sprint(want) {
@@ -110,6 +112,27 @@ func TestEnrichRoute(t *testing.T) {
 			wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter},
 		{name: "too many jobs", path: "/api/enrich/costco.com", err: fmt.Errorf("request enrichment of costco.com: %w: 5 of 5", domain.ErrTooManyJobs),
 			wantStatus: http.StatusTooManyRequests, wantCode: CodeTooManyJobs},
+		{name: "add a target", path: "/api/enrich/new-shop.com", body: `{"add":true}`,
+			answer: commands.EnrichmentAccepted{JobID: jobID}, wantStatus: http.StatusAccepted,
+			check: func(t *testing.T, cmd commands.RequestEnrichment) {
+				if !cmd.Add || cmd.Providers != nil {
+					t.Errorf("add %v providers %v, want add and the default providers", cmd.Add, cmd.Providers)
+				}
+			},
+		},
+		{name: "not a target", path: "/api/enrich/costcoo.com", err: fmt.Errorf("request enrichment of costcoo.com: %w", domain.ErrNotATarget),
+			wantStatus: http.StatusNotFound, wantCode: CodeNotFound, wantMessage: `costcoo.com is not a target; to add it and enrich it, send {"add": true}`},
+		{name: "force as a string", path: "/api/enrich/costco.com", body: `{"force":"yes"}`,
+			wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter, wantMessage: "force must be true or false"},
+		{name: "providers as a string", path: "/api/enrich/costco.com", body: `{"providers":"builtwith"}`,
+			wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter, wantMessage: "providers must be a list of provider names"},
+		{name: "empty provider list", path: "/api/enrich/costco.com", body: `{"providers":[]}`,
+			wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter, wantMessage: "providers must name at least one provider"},
+		{name: "unknown field is named", path: "/api/enrich/costco.com", body: `{"provider":["similarweb"]}`,
+			wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter, wantMessage: `unknown field "provider" in the body (allowed: add, force, providers)`},
+		{name: "too many jobs names the limit", path: "/api/enrich/costco.com",
+			err:        fmt.Errorf("request enrichment of costco.com: %w", &domain.TooManyJobsError{Open: 5, Limit: 5}),
+			wantStatus: http.StatusTooManyRequests, wantCode: CodeTooManyJobs, wantMessage: "you have 5 enrichment jobs in flight and the limit is 5"},
 		{name: "unexpected failure", path: "/api/enrich/costco.com", err: secret, wantStatus: http.StatusInternalServerError, wantCode: CodeInternal},
 	}
 	for _, tc := range tests {
@@ -132,6 +155,9 @@ func TestEnrichRoute(t *testing.T) {
 				}
 				if strings.Contains(string(body), "10.0.0.7") {
 					t.Errorf("error body leaks internals: %s", body)
+				}
+				if msg, _ := got["error"].(map[string]any)["message"].(string); !strings.Contains(msg, tc.wantMessage) {
+					t.Errorf("message %q, want it to contain %q", msg, tc.wantMessage)
 				}
 			}
 			if tc.wantStatus == http.StatusAccepted {

@@ -125,6 +125,19 @@ func (d *openAPIDoc) validate(schemaNode any, value any, at string) []string {
 	case map[string]any:
 		errs = append(errs, d.validateObject(schema, v, at)...)
 	case []any:
+		if lo, ok := schema["minItems"].(float64); ok && float64(len(v)) < lo {
+			fail("%d items, fewer than the minimum %v", len(v), lo)
+		}
+		if hi, ok := schema["maxItems"].(float64); ok && float64(len(v)) > hi {
+			fail("%d items, more than the maximum %v", len(v), hi)
+		}
+		if unique, _ := schema["uniqueItems"].(bool); unique {
+			for i := range v {
+				if slices.ContainsFunc(v[:i], func(e any) bool { return jsonEqual(e, v[i]) }) {
+					fail("item %d repeats an earlier item", i)
+				}
+			}
+		}
 		if items, ok := schema["items"]; ok {
 			for i, item := range v {
 				errs = append(errs, d.validate(items, item, fmt.Sprintf("%s[%d]", at, i))...)
@@ -145,7 +158,7 @@ func (d *openAPIDoc) validate(schemaNode any, value any, at string) []string {
 }
 
 var schemaKeywords = []string{"$ref", "type", "enum", "const", "properties", "required", "additionalProperties",
-	"items", "minimum", "maximum", "minLength", "maxLength", "pattern", "format"}
+	"items", "minItems", "maxItems", "uniqueItems", "minimum", "maximum", "minLength", "maxLength", "pattern", "format"}
 
 func (d *openAPIDoc) validateObject(schema map[string]any, obj map[string]any, at string) []string {
 	var errs []string
