@@ -96,3 +96,64 @@ type StreamAppend struct {
 	Expected ExpectedVersion
 	Events   []EventData
 }
+
+// ConcurrencyError says which version the stream really had. It matches
+// ErrConcurrencyConflict with errors.Is. Every event store returns it.
+type ConcurrencyError struct {
+	Stream   string
+	Expected ExpectedVersion
+	Actual   int64
+}
+
+func (e *ConcurrencyError) Error() string {
+	return fmt.Sprintf("append to %s: expected %s, stream is at version %d: %v", e.Stream, e.Expected, e.Actual, ErrConcurrencyConflict)
+}
+
+// Unwrap lets errors.Is(err, ErrConcurrencyConflict) match.
+func (e *ConcurrencyError) Unwrap() error { return ErrConcurrencyConflict }
+
+// MaxAppendEvents bounds the events of one append, across its parts; larger
+// imports append in several calls.
+const MaxAppendEvents = 10_000
+
+// ValidateAppend checks what every event store refuses before it looks at
+// the log: no parts, an empty stream id, an invalid expected version, a part
+// without events, an event without id or type or with invalid JSON, one id
+// twice, more than MaxAppendEvents events.
+func ValidateAppend(parts []StreamAppend) error {
+	if len(parts) == 0 {
+		return errors.New("append: nothing to append")
+	}
+	total := 0
+	seen := map[uuid.UUID]struct{}{}
+	for _, p := range parts {
+		switch {
+		case p.Stream == "":
+			return errors.New("append: empty stream id")
+		case p.Expected < AnyVersion:
+			return fmt.Errorf("append to %s: invalid expected version %d", p.Stream, int64(p.Expected))
+		case len(p.Events) == 0:
+			return fmt.Errorf("append to %s: no events", p.Stream)
+		}
+		for i, e := range p.Events {
+			if e.ID == uuid.Nil {
+				return fmt.Errorf("append to %s: event %d (%s) has no id", p.Stream, i, e.Type)
+			}
+			if e.Type == "" {
+				return fmt.Errorf("append to %s: event %d has no type", p.Stream, i)
+			}
+			if !json.Valid(e.Data) {
+				return fmt.Errorf("append to %s: event %d (%s) data is not valid JSON", p.Stream, i, e.Type)
+			}
+			if _, dup := seen[e.ID]; dup {
+				return fmt.Errorf("append to %s: event id %s appears twice in one append: %w", p.Stream, e.ID, ErrDuplicateEvent)
+			}
+			seen[e.ID] = struct{}{}
+		}
+		total += len(p.Events)
+	}
+	if total > MaxAppendEvents {
+		return fmt.Errorf("append: %d events exceed the limit of %d per append", total, MaxAppendEvents)
+	}
+	return nil
+}

@@ -33,20 +33,6 @@ func New(now func() time.Time) *Store {
 	return &Store{now: now, streams: map[string][]int{}, byID: map[uuid.UUID]int{}}
 }
 
-// ConcurrencyError says which version the stream really had. It matches
-// domain.ErrConcurrencyConflict with errors.Is, as the PostgreSQL store's.
-type ConcurrencyError struct {
-	Stream   string
-	Expected domain.ExpectedVersion
-	Actual   int64
-}
-
-func (e *ConcurrencyError) Error() string {
-	return fmt.Sprintf("append to %s: expected %s, stream is at version %d: %v", e.Stream, e.Expected, e.Actual, domain.ErrConcurrencyConflict)
-}
-
-func (e *ConcurrencyError) Unwrap() error { return domain.ErrConcurrencyConflict }
-
 // Append appends events to one stream.
 func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedVersion, events ...domain.EventData) (domain.AppendResult, error) {
 	res, err := s.AppendStreams(ctx, domain.StreamAppend{Stream: stream, Expected: expected, Events: events})
@@ -64,21 +50,16 @@ func (s *Store) AppendStreams(ctx context.Context, parts ...domain.StreamAppend)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := domain.ValidateAppend(parts); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	seen := map[uuid.UUID]bool{}
 	stored := 0
 	total := 0
 	for _, p := range parts {
-		if len(p.Events) == 0 {
-			return nil, fmt.Errorf("append to %s: no events", p.Stream)
-		}
 		for _, e := range p.Events {
-			if seen[e.ID] {
-				return nil, fmt.Errorf("append to %s: event %s twice in one append: %w", p.Stream, e.ID, domain.ErrDuplicateEvent)
-			}
-			seen[e.ID] = true
 			total++
 			if i, ok := s.byID[e.ID]; ok {
 				if s.log[i].StreamID != p.Stream {
@@ -97,7 +78,7 @@ func (s *Store) AppendStreams(ctx context.Context, parts ...domain.StreamAppend)
 	for _, p := range parts {
 		actual := int64(len(s.streams[p.Stream]))
 		if p.Expected != domain.AnyVersion && int64(p.Expected) != actual {
-			return nil, &ConcurrencyError{Stream: p.Stream, Expected: p.Expected, Actual: actual}
+			return nil, &domain.ConcurrencyError{Stream: p.Stream, Expected: p.Expected, Actual: actual}
 		}
 	}
 	now := s.now().UTC()

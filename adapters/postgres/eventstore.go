@@ -24,9 +24,6 @@ const MaxEventsPerTransaction = 1<<20 - 1
 // MaxEventsPerTransaction events.
 var ErrTransactionFull = fmt.Errorf("more than %d events in one transaction", MaxEventsPerTransaction)
 
-// MaxBatch bounds one Append call; larger imports append in several calls.
-const MaxBatch = 10_000
-
 // EventStore is the append-only event log in PostgreSQL. It is also the
 // watermill topic handlers subscribe to (adapters/messaging.EventsSchema):
 // an event is delivered exactly when it is stored.
@@ -58,7 +55,7 @@ func (s *EventStore) Append(ctx context.Context, stream string, expected domain.
 // implicit transaction, so an append of any number of streams costs one
 // round trip.
 func (s *EventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error) {
-	if err := validateParts(parts); err != nil {
+	if err := domain.ValidateAppend(parts); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
@@ -109,7 +106,7 @@ func (t *TxEventStore) ReadStream(ctx context.Context, stream string, afterVersi
 // AppendStreams appends atomically inside the transaction. A savepoint keeps
 // a refused append from aborting the caller's transaction.
 func (t *TxEventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error) {
-	if err := validateParts(parts); err != nil {
+	if err := domain.ValidateAppend(parts); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
@@ -183,53 +180,6 @@ func retryAny(expected domain.ExpectedVersion, err error, attempt int) bool {
 	return expected == domain.AnyVersion && attempt < maxAnyAttempts && errors.Is(err, domain.ErrConcurrencyConflict)
 }
 
-func validateParts(parts []domain.StreamAppend) error {
-	if len(parts) == 0 {
-		return errors.New("append: nothing to append")
-	}
-	total := 0
-	for _, p := range parts {
-		if err := validateAppend(p.Stream, p.Expected, p.Events); err != nil {
-			return err
-		}
-		total += len(p.Events)
-	}
-	if total > MaxBatch {
-		return fmt.Errorf("append: %d events exceed the batch limit of %d", total, MaxBatch)
-	}
-	return nil
-}
-
-func validateAppend(stream string, expected domain.ExpectedVersion, events []domain.EventData) error {
-	switch {
-	case stream == "":
-		return errors.New("append: empty stream id")
-	case expected < domain.AnyVersion:
-		return fmt.Errorf("append to %s: invalid expected version %d", stream, int64(expected))
-	case len(events) == 0:
-		return fmt.Errorf("append to %s: no events", stream)
-	case len(events) > MaxBatch:
-		return fmt.Errorf("append to %s: %d events exceed the batch limit of %d", stream, len(events), MaxBatch)
-	}
-	seen := make(map[uuid.UUID]struct{}, len(events))
-	for i, e := range events {
-		if e.ID == uuid.Nil {
-			return fmt.Errorf("append to %s: event %d (%s) has no id", stream, i, e.Type)
-		}
-		if e.Type == "" {
-			return fmt.Errorf("append to %s: event %d has no type", stream, i)
-		}
-		if !json.Valid(e.Data) {
-			return fmt.Errorf("append to %s: event %d (%s) data is not valid JSON", stream, i, e.Type)
-		}
-		if _, dup := seen[e.ID]; dup {
-			return fmt.Errorf("append to %s: event id %s appears twice in one batch", stream, e.ID)
-		}
-		seen[e.ID] = struct{}{}
-	}
-	return nil
-}
-
 func (s *EventStore) params(part domain.StreamAppend) (gen.AppendEventsParams, error) {
 	events := part.Events
 	p := gen.AppendEventsParams{
@@ -293,7 +243,7 @@ func resolveFailure(ctx context.Context, db gen.DBTX, parts []domain.StreamAppen
 				return nil, fmt.Errorf("append to %s: read stream version: %w", p.Stream, err)
 			}
 		}
-		return nil, &ConcurrencyError{Stream: p.Stream, Expected: p.Expected, Actual: actual}
+		return nil, &domain.ConcurrencyError{Stream: p.Stream, Expected: p.Expected, Actual: actual}
 	}
 	res := make([]domain.AppendResult, len(parts))
 	for i, part := range parts {
@@ -337,21 +287,6 @@ func duplicateResult(stream string, events []domain.EventData, stored []gen.Even
 		Duplicate:           true,
 	}, nil
 }
-
-// ConcurrencyError says which version the stream really had. It matches
-// domain.ErrConcurrencyConflict with errors.Is.
-type ConcurrencyError struct {
-	Stream   string
-	Expected domain.ExpectedVersion
-	Actual   int64
-}
-
-func (e *ConcurrencyError) Error() string {
-	return fmt.Sprintf("append to %s: expected %s, stream is at version %d: %v", e.Stream, e.Expected, e.Actual, domain.ErrConcurrencyConflict)
-}
-
-// Unwrap lets errors.Is(err, domain.ErrConcurrencyConflict) match.
-func (e *ConcurrencyError) Unwrap() error { return domain.ErrConcurrencyConflict }
 
 // ReadStream returns up to limit events of stream after afterVersion, in
 // version order.
