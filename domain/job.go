@@ -26,6 +26,42 @@ func (s JobStatus) Finished() bool {
 	return s == JobCompleted || s == JobPartial || s == JobFailed
 }
 
+// After is the status a job moves to on e: the job lifecycle, in one place
+// for the aggregate and every view of a job. A provider outcome never
+// reopens a finished job; an event that is not a job's leaves s as it is.
+func (s JobStatus) After(e Event) JobStatus {
+	switch e.(type) {
+	case EnrichmentRequested:
+		return JobPending
+	case ProviderFetched, ProviderFailed:
+		if s.Finished() {
+			return s
+		}
+		return JobRunning
+	case EnrichmentCompleted:
+		return JobCompleted
+	case EnrichmentPartial:
+		return JobPartial
+	case EnrichmentFailed:
+		return JobFailed
+	}
+	return s
+}
+
+// JobEvent is an event of a job's stream; OfJob names the job, so readers
+// find the stream without a switch on event types.
+type JobEvent interface {
+	Event
+	OfJob() uuid.UUID
+}
+
+func (e EnrichmentRequested) OfJob() uuid.UUID { return e.JobID }
+func (e ProviderFetched) OfJob() uuid.UUID     { return e.JobID }
+func (e ProviderFailed) OfJob() uuid.UUID      { return e.JobID }
+func (e EnrichmentCompleted) OfJob() uuid.UUID { return e.JobID }
+func (e EnrichmentPartial) OfJob() uuid.UUID   { return e.JobID }
+func (e EnrichmentFailed) OfJob() uuid.UUID    { return e.JobID }
+
 // FailureAllProviders ends a job in which no provider delivered anything.
 const FailureAllProviders FailureCode = "all_providers_failed"
 
@@ -33,6 +69,17 @@ const FailureAllProviders FailureCode = "all_providers_failed"
 type ProviderOutcome struct {
 	Fetched *ProviderFetched
 	Failed  *ProviderFailed
+}
+
+// Event is the outcome's event, with the job and provider it is about.
+func (o ProviderOutcome) Event() (Event, uuid.UUID, Provider, error) {
+	switch {
+	case o.Fetched != nil:
+		return *o.Fetched, o.Fetched.JobID, o.Fetched.Provider, nil
+	case o.Failed != nil:
+		return *o.Failed, o.Failed.JobID, o.Failed.Provider, nil
+	}
+	return nil, uuid.Nil, "", errors.New("empty provider outcome")
 }
 
 // Job is the enrichment-job aggregate, folded from its stream. It decides
@@ -87,26 +134,15 @@ func (j *Job) apply(e Event) error {
 	switch e := e.(type) {
 	case EnrichmentRequested:
 		j.requested = &e
-		j.status = JobPending
 	case ProviderFetched:
 		j.outcomes[e.Provider] = ProviderOutcome{Fetched: &e}
-		if !j.status.Finished() {
-			j.status = JobRunning
-		}
 	case ProviderFailed:
 		j.outcomes[e.Provider] = ProviderOutcome{Failed: &e}
-		if !j.status.Finished() {
-			j.status = JobRunning
-		}
-	case EnrichmentCompleted:
-		j.status = JobCompleted
-	case EnrichmentPartial:
-		j.status = JobPartial
-	case EnrichmentFailed:
-		j.status = JobFailed
+	case EnrichmentCompleted, EnrichmentPartial, EnrichmentFailed:
 	default:
 		return fmt.Errorf("unexpected %s in a job stream", e.EventType())
 	}
+	j.status = j.status.After(e)
 	return nil
 }
 
@@ -237,3 +273,12 @@ func ParseProviders(names []string) ([]Provider, error) {
 	slices.SortFunc(out, func(a, b Provider) int { return slices.Index(AllProviders, a) - slices.Index(AllProviders, b) })
 	return out, nil
 }
+
+// ReleaseRequester is the event that frees the requester's slot when the
+// job ends.
+func (j *Job) ReleaseRequester() RequesterJobEnded {
+	return RequesterJobEnded{Requester: j.requested.RequestedBy, JobID: j.requested.JobID}
+}
+
+// EndingStatus is the status a job's ending event gives it.
+func EndingStatus(ending Event) JobStatus { return JobRunning.After(ending) }

@@ -61,19 +61,8 @@ func (Jobs) Apply(ctx context.Context, db gen.DBTX, re domain.RecordedEvent, e d
 }
 
 func jobIDOf(e domain.Event) (uuid.UUID, error) {
-	switch e := e.(type) {
-	case domain.EnrichmentRequested:
-		return e.JobID, nil
-	case domain.ProviderFetched:
-		return e.JobID, nil
-	case domain.ProviderFailed:
-		return e.JobID, nil
-	case domain.EnrichmentCompleted:
-		return e.JobID, nil
-	case domain.EnrichmentPartial:
-		return e.JobID, nil
-	case domain.EnrichmentFailed:
-		return e.JobID, nil
+	if je, ok := e.(domain.JobEvent); ok {
+		return je.OfJob(), nil
 	}
 	return uuid.Nil, fmt.Errorf("%s is not a job event", e.EventType())
 }

@@ -184,17 +184,15 @@ func (p *Pipeline) enqueue(ctx context.Context, req domain.EnrichmentRequested, 
 // idempotent, so a redelivery after a crash between its append and the
 // acknowledgement appends nothing.
 func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent) error {
-	var jobID uuid.UUID
 	ev, err := domain.Decode(e.Type, e.Data)
 	if err != nil {
 		return err
 	}
-	switch ev := ev.(type) {
-	case domain.ProviderFetched:
-		jobID = ev.JobID
-	case domain.ProviderFailed:
-		jobID = ev.JobID
+	je, ok := ev.(domain.JobEvent)
+	if !ok {
+		return fmt.Errorf("complete: %s is not a job event", e.Type)
 	}
+	jobID := je.OfJob()
 	// A job without work has ended (its work is dropped right after its
 	// ending is stored): no need to read its stream.
 	if queued, err := p.Queue.Queued(ctx, jobID); err != nil || !queued {

@@ -110,8 +110,8 @@ func NewJob(e domain.EnrichmentRequested, recordedAt time.Time) Job {
 
 // Apply folds one event of the job's stream into the view; recordedAt is
 // when the event was stored. Events that do not concern a job view are
-// ignored. Like domain.Job, a provider's last outcome counts, and a
-// provider outcome never reopens a finished job.
+// ignored. The status follows domain.JobStatus.After, the lifecycle the
+// aggregate folds too; a provider's last outcome counts.
 func (j *Job) Apply(e domain.Event, recordedAt time.Time) {
 	switch e := e.(type) {
 	case domain.ProviderFetched:
@@ -119,29 +119,29 @@ func (j *Job) Apply(e domain.Event, recordedAt time.Time) {
 		j.Providers[string(e.Provider)] = JobProvider{
 			Status: ProviderFetched, Attempts: e.Attempts, LatencyMS: &latency, HTTPStatus: e.HTTPStatus, Note: e.Note,
 		}
-		j.providerReported()
+		j.providerReported(e)
 	case domain.ProviderFailed:
 		j.Providers[string(e.Provider)] = JobProvider{
 			Status: ProviderFailed, Error: string(e.Code), Attempts: e.Attempts, HTTPStatus: e.HTTPStatus, Note: e.Message,
 		}
-		j.providerReported()
+		j.providerReported(e)
 	case domain.EnrichmentCompleted:
-		j.finish(domain.JobCompleted, e.FinishedAt, &JobResult{Score: &e.Score, Tier: &e.Tier}, "")
+		j.finish(e, e.FinishedAt, &JobResult{Score: &e.Score, Tier: &e.Tier}, "")
 	case domain.EnrichmentPartial:
-		j.finish(domain.JobPartial, e.FinishedAt, &JobResult{Score: &e.Score, Tier: &e.Tier, Failed: failedMap(e.Failed)}, "")
+		j.finish(e, e.FinishedAt, &JobResult{Score: &e.Score, Tier: &e.Tier, Failed: failedMap(e.Failed)}, "")
 	case domain.EnrichmentFailed:
-		j.finish(domain.JobFailed, e.FinishedAt, &JobResult{Failed: failedMap(e.Failed)}, string(e.Reason))
+		j.finish(e, e.FinishedAt, &JobResult{Failed: failedMap(e.Failed)}, string(e.Reason))
 	default:
 		return
 	}
 	j.UpdatedAt = later(j.UpdatedAt, recordedAt)
 }
 
-func (j *Job) providerReported() {
+func (j *Job) providerReported(e domain.Event) {
 	if j.Status.Finished() {
 		return
 	}
-	j.Status = domain.JobRunning
+	j.Status = j.Status.After(e)
 	reported := 0
 	for _, p := range j.Providers {
 		if p.Status != ProviderPending {
@@ -151,8 +151,8 @@ func (j *Job) providerReported() {
 	j.Progress = reported * 100 / len(j.Providers)
 }
 
-func (j *Job) finish(status domain.JobStatus, at time.Time, result *JobResult, reason string) {
-	j.Status, j.Progress, j.Result, j.Error = status, 100, result, reason
+func (j *Job) finish(ending domain.Event, at time.Time, result *JobResult, reason string) {
+	j.Status, j.Progress, j.Result, j.Error = j.Status.After(ending), 100, result, reason
 	finished := micro(at)
 	j.FinishedAt = &finished
 }
