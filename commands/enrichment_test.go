@@ -91,7 +91,7 @@ func (w *world) run(d string, force bool, providers []domain.Provider, failed ma
 	if err != nil {
 		w.t.Fatalf("request %s: %v", d, err)
 	}
-	if acc.Reused != "" {
+	if acc.Reused != domain.NewJob {
 		w.t.Fatalf("request %s reused job %s (%s), want a new one", d, acc.JobID, acc.Reused)
 	}
 	job := w.job(acc.JobID)
@@ -264,7 +264,7 @@ func TestOnlyTargetsAreEnriched(t *testing.T) {
 	}
 
 	acc, err := w.ask(commands.RequestEnrichment{Domain: typo, Add: true})
-	if err != nil || acc.Reused != "" {
+	if err != nil || acc.Reused != domain.NewJob {
 		t.Fatalf("add: %+v, %v", acc, err)
 	}
 	want := []string{domain.TypeTargetAdded, domain.TypeEnrichmentJobOpened}
@@ -328,7 +328,7 @@ func TestFreshnessIsPerProvider(t *testing.T) {
 				}
 				return
 			}
-			if acc.Reused != "" {
+			if acc.Reused != domain.NewJob {
 				t.Fatalf("answer %+v, want a new job", acc)
 			}
 			if got := w.job(acc.JobID).Request().Providers; fmt.Sprint(got) != fmt.Sprint(tt.wantProviders) {

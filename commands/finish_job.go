@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -29,24 +28,16 @@ func NewJobHandler(now Clock) *JobHandler {
 // derived from (job, provider), so a refetch after a crash or a repeated
 // call stores nothing new: the first outcome stands.
 func (h *JobHandler) RecordOutcome(ctx context.Context, store EventStore, o domain.ProviderOutcome, meta domain.Metadata) error {
-	var (
-		e     domain.Event
-		jobID uuid.UUID
-		p     domain.Provider
-	)
-	switch {
-	case o.Fetched != nil:
-		e, jobID, p = *o.Fetched, o.Fetched.JobID, o.Fetched.Provider
-	case o.Failed != nil:
-		e, jobID, p = *o.Failed, o.Failed.JobID, o.Failed.Provider
-	default:
-		return errors.New("record outcome: empty outcome")
-	}
-	ev, err := domain.EncodeWithID(domain.EventID(jobID.String(), "provider", string(p)), e, meta)
+	e, jobID, p, err := o.Event()
 	if err != nil {
-		return err
+		return fmt.Errorf("record outcome: %w", err)
 	}
-	if _, err := store.AppendStreams(ctx, domain.StreamAppend{Stream: domain.JobStream(jobID), Expected: domain.AnyVersion, Events: []domain.EventData{ev}}); err != nil {
+	id := domain.EventID(jobID.String(), "provider", string(p))
+	_, err = NewRepository(store).Save(ctx, meta, Change{
+		Stream: domain.JobStream(jobID), Expected: domain.AnyVersion, Events: []domain.Event{e},
+		ID: func(int, domain.Event) uuid.UUID { return id },
+	})
+	if err != nil {
 		return fmt.Errorf("record %s outcome of job %s: %w", p, jobID, err)
 	}
 	return nil
@@ -69,7 +60,7 @@ func (h *JobHandler) FinishJob(ctx context.Context, store EventStore, jobID uuid
 		if len(j.Pending()) > 0 {
 			return nil, nil, nil // not done yet: spare the reads below
 		}
-		prior, err := priorFetches(ctx, store, j, t)
+		prior, err := priorFetches(ctx, NewRepository(store), j, t)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -81,7 +72,7 @@ func (h *JobHandler) FinishJob(ctx context.Context, store EventStore, jobID uuid
 // priorFetches loads the data of the earlier fetches the target knows of,
 // for the input groups this job did not fetch: at most one small job stream
 // per group, and none for a full refresh.
-func priorFetches(ctx context.Context, store EventStore, j *domain.Job, t *domain.Target) (map[domain.InputGroup]domain.Fetch, error) {
+func priorFetches(ctx context.Context, repo Repository, j *domain.Job, t *domain.Target) (map[domain.InputGroup]domain.Fetch, error) {
 	fetched := j.Fetches()
 	prior := map[domain.InputGroup]domain.Fetch{}
 	jobs := map[uuid.UUID]*domain.Job{}
@@ -92,7 +83,7 @@ func priorFetches(ctx context.Context, store EventStore, j *domain.Job, t *domai
 		earlier, ok := jobs[src.JobID]
 		if !ok {
 			var err error
-			if earlier, err = loadJob(ctx, store, src.JobID); err != nil {
+			if earlier, err = repo.Job(ctx, src.JobID); err != nil {
 				return nil, fmt.Errorf("load job %s that fed %s: %w", src.JobID, g, err)
 			}
 			jobs[src.JobID] = earlier
@@ -113,9 +104,10 @@ func (h *JobHandler) ExpireJob(ctx context.Context, store EventStore, jobID uuid
 }
 
 func (h *JobHandler) end(ctx context.Context, store EventStore, jobID uuid.UUID, meta domain.Metadata, decide func(*domain.Job, *domain.Target) ([]domain.Event, []domain.Event, error)) (Finished, error) {
+	repo := NewRepository(store)
 	var out Finished
-	err := retryOnConflict(ctx, "end job "+jobID.String(), func() error {
-		job, err := loadJob(ctx, store, jobID)
+	err := repo.Retry(ctx, "end job "+jobID.String(), func() error {
+		job, err := repo.Job(ctx, jobID)
 		if err != nil {
 			return err
 		}
@@ -123,7 +115,7 @@ func (h *JobHandler) end(ctx context.Context, store EventStore, jobID uuid.UUID,
 		if out.Done {
 			return nil
 		}
-		target, err := loadTarget(ctx, store, job.Domain())
+		target, err := repo.Target(ctx, job.Domain())
 		if err != nil {
 			return err
 		}
@@ -137,54 +129,19 @@ func (h *JobHandler) end(ctx context.Context, store EventStore, jobID uuid.UUID,
 		// One id per job for its ending, whichever way it ends: a completion
 		// and an expiry racing each other cannot both land.
 		key := jobID.String()
-		jobEvs, err := encodeWithKeys(meta, []string{key, "ended"}, jobEvents...)
-		if err != nil {
-			return err
-		}
-		targetEvs, err := encodeAll(key, meta, targetEvents...)
-		if err != nil {
-			return err
-		}
-		req := job.Request()
-		reqEvs, err := encodeAll(key, meta, domain.RequesterJobEnded{Requester: req.RequestedBy, JobID: jobID})
-		if err != nil {
-			return err
-		}
-		_, err = store.AppendStreams(ctx,
-			domain.StreamAppend{Stream: domain.JobStream(jobID), Expected: domain.ExactVersion(job.Version()), Events: jobEvs},
-			domain.StreamAppend{Stream: domain.TargetStream(job.Domain()), Expected: domain.ExactVersion(target.Version()), Events: targetEvs},
-			domain.StreamAppend{Stream: domain.RequesterStream(req.RequestedBy), Expected: domain.AnyVersion, Events: reqEvs},
+		_, err = repo.Save(ctx, meta,
+			Change{Stream: domain.JobStream(jobID), Expected: domain.ExactVersion(job.Version()), Events: jobEvents, ID: ByIndex(key, "ended")},
+			Change{Stream: domain.TargetStream(job.Domain()), Expected: domain.ExactVersion(target.Version()), Events: targetEvents, ID: ByType(key)},
+			Change{Stream: domain.RequesterStream(job.Request().RequestedBy), Expected: domain.AnyVersion, Events: []domain.Event{job.ReleaseRequester()}, ID: ByType(key)},
 		)
 		if err != nil {
 			return err
 		}
-		out = Finished{Status: statusOf(jobEvents[0]), Done: true}
+		out = Finished{Status: domain.EndingStatus(jobEvents[0]), Done: true}
 		return nil
 	})
 	if err != nil {
 		return Finished{}, fmt.Errorf("end job %s: %w", jobID, err)
 	}
 	return out, nil
-}
-
-func encodeWithKeys(meta domain.Metadata, key []string, events ...domain.Event) ([]domain.EventData, error) {
-	out := make([]domain.EventData, len(events))
-	for i, e := range events {
-		var err error
-		if out[i], err = domain.EncodeWithID(domain.EventID(append(key, fmt.Sprint(i))...), e, meta); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func statusOf(e domain.Event) domain.JobStatus {
-	switch e.(type) {
-	case domain.EnrichmentCompleted:
-		return domain.JobCompleted
-	case domain.EnrichmentPartial:
-		return domain.JobPartial
-	default:
-		return domain.JobFailed
-	}
 }

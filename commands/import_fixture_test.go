@@ -11,28 +11,11 @@ import (
 	"testing"
 
 	"github.com/partnerforge/partnerforge/adapters/legacysqlite"
-	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 
 	_ "modernc.org/sqlite" // the legacy fixture is a SQLite file
 )
-
-// newDB gives a test its own database: the tests count every event and
-// read-model row.
-func newDB(t *testing.T) *pgtest.Database {
-	t.Helper()
-	d, err := pgtest.Create(context.Background(), pgtest.ServerURL())
-	if err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := d.Drop(context.Background()); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-	})
-	return d
-}
 
 // legacyRow is a row of the fixture's legacy table; it holds a subset of
 // the legacy columns, which the reader accepts and reports as missing.

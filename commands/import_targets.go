@@ -45,21 +45,6 @@ type ImportResult struct {
 	Recorded bool
 }
 
-// ImportStream is the stream of one import batch.
-func ImportStream(batch uuid.UUID) string { return "import-" + batch.String() }
-
-// ImportBatchID is the batch id of a file with the given checksum.
-func ImportBatchID(checksum string) uuid.UUID { return domain.EventID("import-batch", checksum) }
-
-var (
-	// ErrBatchReverted refuses to import a file whose batch was reverted:
-	// its events are already stored, so importing it again would append
-	// nothing and bring nothing back.
-	ErrBatchReverted = errors.New("import batch was reverted")
-	// ErrUnknownBatch names a batch that was never recorded.
-	ErrUnknownBatch = errors.New("no such import batch")
-)
-
 // importChunk is how many targets one transaction appends: large enough to
 // amortise the commit, small enough that a failure redoes little and the
 // transaction holds the readers' visibility horizon only briefly.
@@ -67,8 +52,8 @@ const importChunk = 500
 
 // ImportTargetsHandler appends legacy imports.
 type ImportTargetsHandler struct {
-	store EventStore
-	now   Clock
+	repo Repository
+	now  Clock
 }
 
 // NewImportTargetsHandler needs the event store and a clock (for the
@@ -77,7 +62,7 @@ func NewImportTargetsHandler(store EventStore, now Clock) *ImportTargetsHandler 
 	if store == nil || now == nil {
 		panic("commands.NewImportTargetsHandler: nil dependency")
 	}
-	return &ImportTargetsHandler{store: store, now: now}
+	return &ImportTargetsHandler{repo: NewRepository(store), now: now}
 }
 
 // Handle appends one TargetImported per target to its target stream, in
@@ -88,16 +73,16 @@ func (h *ImportTargetsHandler) Handle(ctx context.Context, cmd ImportTargets, pr
 	if cmd.Checksum == "" {
 		return ImportResult{}, errors.New("import targets: no checksum")
 	}
-	batch := ImportBatchID(cmd.Checksum)
+	batch := domain.ImportBatchID(cmd.Checksum)
 	res := ImportResult{BatchID: batch}
-	recorded, reverted, err := batchState(ctx, h.store, batch)
+	state, err := h.repo.ImportBatch(ctx, batch)
 	switch {
 	case err != nil:
 		return res, fmt.Errorf("import %s: %w", cmd.Source, err)
-	case reverted:
-		return res, fmt.Errorf("import %s: batch %s: %w", cmd.Source, batch, ErrBatchReverted)
-	case recorded != nil:
-		res.AlreadyImported = len(recorded.Targets)
+	case state.Reverted():
+		return res, fmt.Errorf("import %s: batch %s: %w", cmd.Source, batch, domain.ErrBatchReverted)
+	case state.Recorded() != nil:
+		res.AlreadyImported = len(state.Recorded().Targets)
 		return res, nil
 	}
 
@@ -105,30 +90,29 @@ func (h *ImportTargetsHandler) Handle(ctx context.Context, cmd ImportTargets, pr
 	domains := make([]domain.Domain, 0, len(cmd.Targets))
 	for start := 0; start < len(cmd.Targets); start += importChunk {
 		chunk := cmd.Targets[start:min(start+importChunk, len(cmd.Targets))]
-		parts, ds, err := importParts(cmd.Checksum, batch, chunk, meta)
+		changes, ds, err := importChanges(cmd.Checksum, batch, chunk)
 		if err != nil {
 			return res, fmt.Errorf("import %s: %w", cmd.Source, err)
 		}
 		domains = append(domains, ds...)
-		added, err := appendChunk(ctx, h.store, parts)
+		added, err := h.appendChunk(ctx, meta, changes)
 		if err != nil {
 			return res, fmt.Errorf("import %s: %w", cmd.Source, err)
 		}
 		res.Imported += added
-		res.AlreadyImported += len(parts) - added
+		res.AlreadyImported += len(changes) - added
 		if progress != nil {
 			progress(start+len(chunk), len(cmd.Targets))
 		}
 	}
 
-	ev, err := domain.EncodeWithID(domain.EventID(cmd.Checksum, domain.TypeImportBatchRecorded), domain.ImportBatchRecorded{
+	recorded := domain.ImportBatchRecorded{
 		BatchID: batch, Source: cmd.Source, Checksum: cmd.Checksum, Targets: domains, Report: cmd.Report,
 		ImportedBy: cmd.Actor, ImportedAt: h.now().UTC(),
-	}, meta)
-	if err != nil {
-		return res, err
 	}
-	r, err := h.store.AppendStreams(ctx, domain.StreamAppend{Stream: ImportStream(batch), Expected: domain.AnyVersion, Events: []domain.EventData{ev}})
+	r, err := h.repo.Save(ctx, meta, Change{
+		Stream: domain.ImportStream(batch), Expected: domain.AnyVersion, Events: []domain.Event{recorded}, ID: ByType(cmd.Checksum),
+	})
 	if err != nil {
 		return res, fmt.Errorf("import %s: record batch: %w", cmd.Source, err)
 	}
@@ -136,36 +120,37 @@ func (h *ImportTargetsHandler) Handle(ctx context.Context, cmd ImportTargets, pr
 	return res, nil
 }
 
-func importParts(checksum string, batch uuid.UUID, targets []LegacyTarget, meta domain.Metadata) ([]domain.StreamAppend, []domain.Domain, error) {
-	parts := make([]domain.StreamAppend, len(targets))
+// importChanges is one TargetImported per target, each on its stream with
+// an id fixed by the file and the domain.
+func importChanges(checksum string, batch uuid.UUID, targets []LegacyTarget) ([]Change, []domain.Domain, error) {
+	changes := make([]Change, len(targets))
 	domains := make([]domain.Domain, len(targets))
 	for i, t := range targets {
 		d, err := domain.ParseDomain(t.Profile.Domain)
 		if err != nil {
 			return nil, nil, fmt.Errorf("legacy row %d: %w", t.SourceRowID, err)
 		}
-		ev, err := domain.EncodeWithID(domain.EventID(checksum, d.String(), domain.TypeTargetImported), domain.TargetImported{
-			Domain: d, BatchID: batch, SourceRowID: t.SourceRowID, MergedRows: t.MergedRowIDs, Profile: t.Profile,
-		}, meta)
-		if err != nil {
-			return nil, nil, err
+		changes[i] = Change{
+			Stream: domain.TargetStream(d), Expected: domain.AnyVersion, ID: ByType(checksum, d.String()),
+			Events: []domain.Event{domain.TargetImported{
+				Domain: d, BatchID: batch, SourceRowID: t.SourceRowID, MergedRows: t.MergedRowIDs, Profile: t.Profile,
+			}},
 		}
-		parts[i] = domain.StreamAppend{Stream: domain.TargetStream(d), Expected: domain.AnyVersion, Events: []domain.EventData{ev}}
 		domains[i] = d
 	}
-	return parts, domains, nil
+	return changes, domains, nil
 }
 
-// appendChunk appends every part in one transaction and returns how many
+// appendChunk appends every change in one transaction and returns how many
 // were new. A chunk stored whole before is a no-op; one stored in part (an
 // import that crashed with other chunk bounds) is appended target by
 // target, each of which is then new or a no-op.
-func appendChunk(ctx context.Context, store EventStore, parts []domain.StreamAppend) (int, error) {
-	res, err := store.AppendStreams(ctx, parts...)
+func (h *ImportTargetsHandler) appendChunk(ctx context.Context, meta domain.Metadata, changes []Change) (int, error) {
+	res, err := h.repo.Save(ctx, meta, changes...)
 	if errors.Is(err, domain.ErrDuplicateEvent) {
 		added := 0
-		for _, p := range parts {
-			r, err := store.AppendStreams(ctx, p)
+		for _, c := range changes {
+			r, err := h.repo.Save(ctx, meta, c)
 			if err != nil {
 				return added, err
 			}
@@ -185,26 +170,4 @@ func appendChunk(ctx context.Context, store EventStore, parts []domain.StreamApp
 		}
 	}
 	return added, nil
-}
-
-// batchState reads a batch's stream: its record, if any, and whether it was
-// reverted.
-func batchState(ctx context.Context, store EventStore, batch uuid.UUID) (recorded *domain.ImportBatchRecorded, reverted bool, err error) {
-	evs, err := readStream(ctx, store, ImportStream(batch))
-	if err != nil {
-		return nil, false, err
-	}
-	for _, re := range evs {
-		e, err := domain.Decode(re.Type, re.Data)
-		if err != nil {
-			return nil, false, err
-		}
-		switch e := e.(type) {
-		case domain.ImportBatchRecorded:
-			recorded = &e
-		case domain.ImportBatchReverted:
-			reverted = true
-		}
-	}
-	return recorded, reverted, nil
 }

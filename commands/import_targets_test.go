@@ -10,46 +10,55 @@ import (
 	"time"
 
 	"github.com/partnerforge/partnerforge/adapters/legacysqlite"
-	"github.com/partnerforge/partnerforge/adapters/postgres"
-	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
+	"github.com/partnerforge/partnerforge/adapters/memstore"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
-	"github.com/partnerforge/partnerforge/projections"
 )
 
 var fixedNow = func() time.Time { return time.Date(2025, 4, 1, 8, 0, 0, 0, time.UTC) }
 
-func countEvents(t *testing.T, d *pgtest.Database, where string, args ...any) int {
+// countEvents counts the stored events of the given type, or all of them
+// when typ is empty.
+func countEvents(t *testing.T, store *memstore.Store, typ string) int {
 	t.Helper()
-	var n int
-	if err := d.Pool.QueryRow(context.Background(), "SELECT count(*) FROM events WHERE "+where, args...).Scan(&n); err != nil {
+	evs, err := store.ReadAll(context.Background(), 0, 1<<30)
+	if err != nil {
 		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs {
+		if typ == "" || e.Type == typ {
+			n++
+		}
 	}
 	return n
 }
 
-func readModelDomains(t *testing.T, d *pgtest.Database) []string {
+// targetDomains lists, in order, the domains whose target fold says they
+// are targets: what the read model lists.
+func targetDomains(t *testing.T, store *memstore.Store) []string {
 	t.Helper()
-	r, err := projections.NewRunner(d.Pool, projections.Config{}, projections.All()...)
+	evs, err := store.ReadAll(context.Background(), 0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.CatchUp(context.Background()); err != nil {
-		t.Fatal(err)
+	streams := map[string][]domain.RecordedEvent{}
+	for _, e := range evs {
+		if name, ok := strings.CutPrefix(e.StreamID, "target-"); ok {
+			streams[name] = append(streams[name], e)
+		}
 	}
-	rows, err := d.Pool.Query(context.Background(), "SELECT domain FROM displacement_targets ORDER BY domain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+	for name, evs := range streams {
+		target, err := domain.LoadTarget(domain.MustParseDomain(name), evs)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, s)
+		if target.IsTarget() {
+			out = append(out, name)
+		}
 	}
+	slices.Sort(out)
 	return out
 }
 
@@ -57,15 +66,15 @@ var messyDomains = []string{"cedar-home.com", "harbor-supply.com", "maple-market
 
 func TestImportMessyList(t *testing.T) {
 	t.Parallel()
-	d := newDB(t)
+	store := memstore.New(fixedNow)
 	cmd, read := readLegacy(t, writeLegacy(t, messyRows()))
 	var progress [][2]int
-	res, err := commands.NewImportTargetsHandler(postgres.NewEventStore(d.Pool), fixedNow).Handle(context.Background(), cmd,
+	res, err := commands.NewImportTargetsHandler(store, fixedNow).Handle(context.Background(), cmd,
 		func(done, total int) { progress = append(progress, [2]int{done, total}) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Imported != 5 || res.AlreadyImported != 0 || !res.Recorded || res.BatchID != commands.ImportBatchID(cmd.Checksum) {
+	if res.Imported != 5 || res.AlreadyImported != 0 || !res.Recorded || res.BatchID != domain.ImportBatchID(cmd.Checksum) {
 		t.Errorf("result = %+v", res)
 	}
 	if !slices.Equal(progress, [][2]int{{5, 5}}) {
@@ -92,7 +101,7 @@ func TestImportMessyList(t *testing.T) {
 	}
 
 	// One TargetImported per target, on its own stream, naming its rows.
-	evs, err := postgres.NewEventStore(d.Pool).ReadStream(context.Background(), domain.TargetStream(domain.MustParseDomain("northwind-outfitters.com")), 0, 10)
+	evs, err := store.ReadStream(context.Background(), domain.TargetStream(domain.MustParseDomain("northwind-outfitters.com")), 0, 10)
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("northwind stream: %d events, %v", len(evs), err)
 	}
@@ -104,7 +113,7 @@ func TestImportMessyList(t *testing.T) {
 		imported.Profile.CompanyName != "Northwind Outfitters" || evs[0].Metadata.Actor != "ops@example.com" {
 		t.Errorf("imported = %+v, metadata %+v", imported, evs[0].Metadata)
 	}
-	batch, err := postgres.NewEventStore(d.Pool).ReadStream(context.Background(), commands.ImportStream(res.BatchID), 0, 10)
+	batch, err := store.ReadStream(context.Background(), domain.ImportStream(res.BatchID), 0, 10)
 	if err != nil || len(batch) != 1 || batch[0].Type != domain.TypeImportBatchRecorded {
 		t.Fatalf("batch stream: %+v, %v", batch, err)
 	}
@@ -119,21 +128,21 @@ func TestImportMessyList(t *testing.T) {
 	if len(recorded.Targets) != 5 || recorded.Checksum != cmd.Checksum || stored.Rejected != 3 || len(stored.Merges) != 2 {
 		t.Errorf("recorded batch %v, checksum %s, report %+v", recorded.Targets, recorded.Checksum, stored)
 	}
-	if got := readModelDomains(t, d); !slices.Equal(got, messyDomains) {
+	if got := targetDomains(t, store); !slices.Equal(got, messyDomains) {
 		t.Errorf("read model holds %v, want %v", got, messyDomains)
 	}
 }
 
 func TestImportIsIdempotent(t *testing.T) {
 	t.Parallel()
-	d := newDB(t)
-	h := commands.NewImportTargetsHandler(postgres.NewEventStore(d.Pool), fixedNow)
+	store := memstore.New(fixedNow)
+	h := commands.NewImportTargetsHandler(store, fixedNow)
 	path := writeLegacy(t, messyRows())
 	cmd, _ := readLegacy(t, path)
 	if _, err := h.Handle(context.Background(), cmd, nil); err != nil {
 		t.Fatal(err)
 	}
-	before := countEvents(t, d, "true")
+	before := countEvents(t, store, "")
 	again, _ := readLegacy(t, path) // read afresh, as a second run would
 	res, err := h.Handle(context.Background(), again, nil)
 	if err != nil {
@@ -142,26 +151,25 @@ func TestImportIsIdempotent(t *testing.T) {
 	if res.Imported != 0 || res.AlreadyImported != 5 || res.Recorded {
 		t.Errorf("second import = %+v", res)
 	}
-	if after := countEvents(t, d, "true"); after != before {
+	if after := countEvents(t, store, ""); after != before {
 		t.Errorf("second import appended %d events", after-before)
 	}
 }
 
 // crashOnRecord fails the append that records the batch, as a crash right
 // before it would leave things.
-type crashOnRecord struct{ *postgres.EventStore }
+type crashOnRecord struct{ *memstore.Store }
 
 func (s crashOnRecord) AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error) {
 	if strings.HasPrefix(parts[0].Stream, "import-") {
 		return nil, errors.New("crashed")
 	}
-	return s.EventStore.AppendStreams(ctx, parts...)
+	return s.Store.AppendStreams(ctx, parts...)
 }
 
 func TestImportResumesAfterCrash(t *testing.T) {
 	t.Parallel()
-	d := newDB(t)
-	store := postgres.NewEventStore(d.Pool)
+	store := memstore.New(fixedNow)
 	cmd, _ := readLegacy(t, writeLegacy(t, messyRows()))
 	partial := cmd
 	partial.Targets = cmd.Targets[1:3] // the chunk got this far
@@ -175,15 +183,14 @@ func TestImportResumesAfterCrash(t *testing.T) {
 	if res.Imported != 3 || res.AlreadyImported != 2 || !res.Recorded {
 		t.Errorf("resumed import = %+v", res)
 	}
-	if n := countEvents(t, d, "event_type = $1", domain.TypeTargetImported); n != 5 {
+	if n := countEvents(t, store, domain.TypeTargetImported); n != 5 {
 		t.Errorf("%d TargetImported events, want 5", n)
 	}
 }
 
 func TestRevertImport(t *testing.T) {
 	t.Parallel()
-	d := newDB(t)
-	store := postgres.NewEventStore(d.Pool)
+	store := memstore.New(fixedNow)
 	ctx := context.Background()
 	importer := commands.NewImportTargetsHandler(store, fixedNow)
 	cmd, _ := readLegacy(t, writeLegacy(t, messyRows()))
@@ -196,7 +203,7 @@ func TestRevertImport(t *testing.T) {
 	if _, err := importer.Handle(ctx, later, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := readModelDomains(t, d); len(got) != 5 {
+	if got := targetDomains(t, store); len(got) != 5 {
 		t.Fatalf("read model before revert: %v", got)
 	}
 
@@ -208,7 +215,7 @@ func TestRevertImport(t *testing.T) {
 	if res != (commands.RevertResult{Reverted: 4, Superseded: 1, Recorded: true}) {
 		t.Errorf("revert = %+v", res)
 	}
-	if got := readModelDomains(t, d); !slices.Equal(got, []string{"quarry-depot.de"}) {
+	if got := targetDomains(t, store); !slices.Equal(got, []string{"quarry-depot.de"}) {
 		t.Errorf("read model after revert: %v", got)
 	}
 	// History stays: the withdrawn target's stream holds both events.
@@ -217,19 +224,19 @@ func TestRevertImport(t *testing.T) {
 		t.Errorf("cedar-home.com history: %d events, %v", len(evs), err)
 	}
 
-	before := countEvents(t, d, "true")
+	before := countEvents(t, store, "")
 	again, err := reverter.Handle(ctx, commands.RevertImport{BatchID: first.BatchID, Actor: "ops@example.com"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again != (commands.RevertResult{AlreadyReverted: 4, Superseded: 1}) || countEvents(t, d, "true") != before {
-		t.Errorf("second revert = %+v, appended %d events", again, countEvents(t, d, "true")-before)
+	if again != (commands.RevertResult{AlreadyReverted: 4, Superseded: 1}) || countEvents(t, store, "") != before {
+		t.Errorf("second revert = %+v, appended %d events", again, countEvents(t, store, "")-before)
 	}
 
-	if _, err := importer.Handle(ctx, cmd, nil); !errors.Is(err, commands.ErrBatchReverted) {
+	if _, err := importer.Handle(ctx, cmd, nil); !errors.Is(err, domain.ErrBatchReverted) {
 		t.Errorf("import of a reverted file: err = %v, want ErrBatchReverted", err)
 	}
-	if _, err := reverter.Handle(ctx, commands.RevertImport{BatchID: commands.ImportBatchID("nope")}, nil); !errors.Is(err, commands.ErrUnknownBatch) {
+	if _, err := reverter.Handle(ctx, commands.RevertImport{BatchID: domain.ImportBatchID("nope")}, nil); !errors.Is(err, domain.ErrUnknownBatch) {
 		t.Errorf("revert of an unknown batch: err = %v, want ErrUnknownBatch", err)
 	}
 }
@@ -237,7 +244,7 @@ func TestRevertImport(t *testing.T) {
 // A target that moved since the revert decided (a job opened on it) is
 // reloaded and withdrawn all the same.
 type jobOpensDuringRevert struct {
-	*postgres.EventStore
+	*memstore.Store
 	opened bool
 	d      domain.Domain
 }
@@ -249,23 +256,22 @@ func (s *jobOpensDuringRevert) AppendStreams(ctx context.Context, parts ...domai
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.EventStore.Append(ctx, domain.TargetStream(s.d), domain.AnyVersion, ev); err != nil {
+		if _, err := s.Store.Append(ctx, domain.TargetStream(s.d), domain.AnyVersion, ev); err != nil {
 			return nil, err
 		}
 	}
-	return s.EventStore.AppendStreams(ctx, parts...)
+	return s.Store.AppendStreams(ctx, parts...)
 }
 
 func TestRevertRetriesAConflict(t *testing.T) {
 	t.Parallel()
-	d := newDB(t)
-	store := postgres.NewEventStore(d.Pool)
+	store := memstore.New(fixedNow)
 	cmd, _ := readLegacy(t, writeLegacy(t, messyRows()))
 	imported, err := commands.NewImportTargetsHandler(store, fixedNow).Handle(context.Background(), cmd, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	racing := &jobOpensDuringRevert{EventStore: store, d: domain.MustParseDomain("harbor-supply.com")}
+	racing := &jobOpensDuringRevert{Store: store, d: domain.MustParseDomain("harbor-supply.com")}
 	res, err := commands.NewRevertImportHandler(racing, fixedNow).Handle(context.Background(), commands.RevertImport{BatchID: imported.BatchID}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +279,7 @@ func TestRevertRetriesAConflict(t *testing.T) {
 	if !racing.opened || res.Reverted != 5 {
 		t.Errorf("revert = %+v (conflict planted: %v)", res, racing.opened)
 	}
-	if got := readModelDomains(t, d); len(got) != 0 {
+	if got := targetDomains(t, store); len(got) != 0 {
 		t.Errorf("read model after revert: %v", got)
 	}
 }

@@ -26,10 +26,8 @@ type RequestEnrichment struct {
 // EnrichmentAccepted says which job answers a request.
 type EnrichmentAccepted struct {
 	JobID uuid.UUID
-	// Reused is "in_flight" when the request joined a job already running,
-	// "fresh" when the target was enriched recently and nothing was
-	// requested, and "" for a new job.
-	Reused string
+	// Reused says whether the job is new or one that already answered.
+	Reused domain.Reuse
 }
 
 // JobObserver hears of each job this instance opens, after its events are
@@ -41,7 +39,7 @@ type JobObserver interface {
 
 // RequestEnrichmentHandler opens enrichment jobs.
 type RequestEnrichmentHandler struct {
-	store        EventStore
+	repo         Repository
 	policy       domain.EnrichmentPolicy
 	perRequester int
 	now          Clock
@@ -60,7 +58,7 @@ func NewRequestEnrichmentHandler(store EventStore, policy domain.EnrichmentPolic
 	if perRequester < 1 {
 		panic("commands.NewRequestEnrichmentHandler: limit below 1")
 	}
-	return &RequestEnrichmentHandler{store: store, policy: policy, perRequester: perRequester, now: now}
+	return &RequestEnrichmentHandler{repo: NewRepository(store), policy: policy, perRequester: perRequester, now: now}
 }
 
 // Handle opens a job, or answers with the job in flight or the last fresh
@@ -80,8 +78,8 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 		out    EnrichmentAccepted
 		opened domain.EnrichmentRequested
 	)
-	err := retryOnConflict(ctx, "request enrichment of "+cmd.Domain.String(), func() error {
-		target, err := loadTarget(ctx, h.store, cmd.Domain)
+	err := h.repo.Retry(ctx, "request enrichment of "+cmd.Domain.String(), func() error {
+		target, err := h.repo.Target(ctx, cmd.Domain)
 		if err != nil {
 			return err
 		}
@@ -93,53 +91,37 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 			return err
 		}
 		out = EnrichmentAccepted{JobID: dec.JobID, Reused: dec.Reused}
-		if dec.Reused != "" {
+		if dec.Reused != domain.NewJob {
 			return nil
 		}
-		requester, err := loadRequester(ctx, h.store, cmd.RequestedBy)
+		opened = dec.JobEvents[0].(domain.EnrichmentRequested)
+		requester, err := h.repo.Requester(ctx, cmd.RequestedBy)
 		if err != nil {
 			return err
 		}
-		if err := requester.CheckLimit(h.perRequester, now); err != nil {
+		started, err := requester.StartJob(opened, h.perRequester, now)
+		if err != nil {
 			return err
 		}
-		opened = dec.JobEvents[0].(domain.EnrichmentRequested)
-		return h.open(ctx, target, requester, dec, opened, meta)
+		if meta.CorrelationID == "" {
+			meta.CorrelationID = dec.JobID.String()
+		}
+		// Every id derives from the job: a retried save cannot open it twice.
+		key := dec.JobID.String()
+		_, err = h.repo.Save(ctx, meta,
+			Change{Stream: domain.TargetStream(target.Domain()), Expected: domain.ExactVersion(target.Version()), Events: dec.TargetEvents, ID: ByType(key)},
+			Change{Stream: domain.RequesterStream(cmd.RequestedBy), Expected: domain.ExactVersion(requester.Version()), Events: []domain.Event{started}, ID: ByType(key)},
+			Change{Stream: domain.JobStream(dec.JobID), Expected: domain.NoStream, Events: dec.JobEvents, ID: ByType(key)},
+		)
+		return err
 	})
 	if err != nil {
 		return EnrichmentAccepted{}, fmt.Errorf("request enrichment of %s: %w", cmd.Domain, err)
 	}
-	if out.Reused == "" {
+	if out.Reused == domain.NewJob {
 		for _, o := range h.observers {
 			o.JobOpened(ctx, opened)
 		}
 	}
 	return out, nil
-}
-
-func (h *RequestEnrichmentHandler) open(ctx context.Context, target *domain.Target, requester *domain.Requester, dec domain.EnrichmentDecision, opened domain.EnrichmentRequested, meta domain.Metadata) error {
-	if meta.CorrelationID == "" {
-		meta.CorrelationID = dec.JobID.String()
-	}
-	key := dec.JobID.String()
-	targetEvs, err := encodeAll(key, meta, dec.TargetEvents...)
-	if err != nil {
-		return err
-	}
-	jobEvs, err := encodeAll(key, meta, dec.JobEvents...)
-	if err != nil {
-		return err
-	}
-	reqEvs, err := encodeAll(key, meta, domain.RequesterJobStarted{
-		Requester: opened.RequestedBy, JobID: dec.JobID, Domain: opened.Domain, ExpiresAt: opened.ExpiresAt,
-	})
-	if err != nil {
-		return err
-	}
-	_, err = h.store.AppendStreams(ctx,
-		domain.StreamAppend{Stream: domain.TargetStream(target.Domain()), Expected: domain.ExactVersion(target.Version()), Events: targetEvs},
-		domain.StreamAppend{Stream: domain.RequesterStream(opened.RequestedBy), Expected: domain.ExactVersion(requester.Version()), Events: reqEvs},
-		domain.StreamAppend{Stream: domain.JobStream(dec.JobID), Expected: domain.NoStream, Events: jobEvs},
-	)
-	return err
 }

@@ -32,8 +32,8 @@ type RevertResult struct {
 
 // RevertImportHandler reverts import batches.
 type RevertImportHandler struct {
-	store EventStore
-	now   Clock
+	repo Repository
+	now  Clock
 }
 
 // NewRevertImportHandler needs the event store and a clock.
@@ -41,7 +41,7 @@ func NewRevertImportHandler(store EventStore, now Clock) *RevertImportHandler {
 	if store == nil || now == nil {
 		panic("commands.NewRevertImportHandler: nil dependency")
 	}
-	return &RevertImportHandler{store: store, now: now}
+	return &RevertImportHandler{repo: NewRepository(store), now: now}
 }
 
 // Handle appends TargetImportReverted to every target whose current import
@@ -49,12 +49,13 @@ func NewRevertImportHandler(store EventStore, now Clock) *RevertImportHandler {
 // again finds the targets withdrawn and appends nothing new.
 func (h *RevertImportHandler) Handle(ctx context.Context, cmd RevertImport, progress func(done, total int)) (RevertResult, error) {
 	var res RevertResult
-	recorded, _, err := batchState(ctx, h.store, cmd.BatchID)
+	batch, err := h.repo.ImportBatch(ctx, cmd.BatchID)
 	if err != nil {
 		return res, fmt.Errorf("revert batch %s: %w", cmd.BatchID, err)
 	}
+	recorded := batch.Recorded()
 	if recorded == nil {
-		return res, fmt.Errorf("revert batch %s: %w", cmd.BatchID, ErrUnknownBatch)
+		return res, fmt.Errorf("revert batch %s: %w", cmd.BatchID, domain.ErrUnknownBatch)
 	}
 	meta := domain.Metadata{Actor: cmd.Actor, CorrelationID: cmd.BatchID.String(), CausationID: "revert:" + cmd.BatchID.String()}
 	for start := 0; start < len(recorded.Targets); start += importChunk {
@@ -66,12 +67,10 @@ func (h *RevertImportHandler) Handle(ctx context.Context, cmd RevertImport, prog
 			progress(start+len(chunk), len(recorded.Targets))
 		}
 	}
-	ev, err := domain.EncodeWithID(domain.EventID(cmd.BatchID.String(), domain.TypeImportBatchReverted),
-		domain.ImportBatchReverted{BatchID: cmd.BatchID, RevertedBy: cmd.Actor, RevertedAt: h.now().UTC()}, meta)
-	if err != nil {
-		return res, err
-	}
-	r, err := h.store.AppendStreams(ctx, domain.StreamAppend{Stream: ImportStream(cmd.BatchID), Expected: domain.AnyVersion, Events: []domain.EventData{ev}})
+	r, err := h.repo.Save(ctx, meta, Change{
+		Stream: domain.ImportStream(cmd.BatchID), Expected: domain.AnyVersion, ID: ByType(cmd.BatchID.String()),
+		Events: []domain.Event{domain.ImportBatchReverted{BatchID: cmd.BatchID, RevertedBy: cmd.Actor, RevertedAt: h.now().UTC()}},
+	})
 	if err != nil {
 		return res, fmt.Errorf("revert batch %s: record: %w", cmd.BatchID, err)
 	}
@@ -85,23 +84,23 @@ func (h *RevertImportHandler) Handle(ctx context.Context, cmd RevertImport, prog
 // redone target by target, reloading on each conflict.
 func (h *RevertImportHandler) revertChunk(ctx context.Context, batch uuid.UUID, domains []domain.Domain, meta domain.Metadata, res *RevertResult) error {
 	var (
-		parts []domain.StreamAppend
-		tally RevertResult
+		changes []Change
+		tally   RevertResult
 	)
 	for _, d := range domains {
-		part, err := h.decide(ctx, batch, d, meta, &tally)
+		change, err := h.decide(ctx, batch, d, &tally)
 		if err != nil {
 			return err
 		}
-		if part != nil {
-			parts = append(parts, *part)
+		if change != nil {
+			changes = append(changes, *change)
 		}
 	}
-	if len(parts) == 0 {
+	if len(changes) == 0 {
 		addTally(res, tally)
 		return nil
 	}
-	_, err := h.store.AppendStreams(ctx, parts...)
+	_, err := h.repo.Save(ctx, meta, changes...)
 	if err == nil {
 		addTally(res, tally)
 		return nil
@@ -111,13 +110,13 @@ func (h *RevertImportHandler) revertChunk(ctx context.Context, batch uuid.UUID, 
 	}
 	for _, d := range domains {
 		var one RevertResult
-		err := retryOnConflict(ctx, "revert "+d.String(), func() error {
+		err := h.repo.Retry(ctx, "revert "+d.String(), func() error {
 			one = RevertResult{}
-			part, err := h.decide(ctx, batch, d, meta, &one)
-			if err != nil || part == nil {
+			change, err := h.decide(ctx, batch, d, &one)
+			if err != nil || change == nil {
 				return err
 			}
-			_, err = h.store.AppendStreams(ctx, *part)
+			_, err = h.repo.Save(ctx, meta, *change)
 			return err
 		})
 		if err != nil {
@@ -128,28 +127,27 @@ func (h *RevertImportHandler) revertChunk(ctx context.Context, batch uuid.UUID, 
 	return nil
 }
 
-// decide loads a target and returns the append that withdraws it, or nil
+// decide loads a target and returns the change that withdraws it, or nil
 // when there is nothing to withdraw, counting the outcome in tally.
-func (h *RevertImportHandler) decide(ctx context.Context, batch uuid.UUID, d domain.Domain, meta domain.Metadata, tally *RevertResult) (*domain.StreamAppend, error) {
-	t, err := loadTarget(ctx, h.store, d)
+func (h *RevertImportHandler) decide(ctx context.Context, batch uuid.UUID, d domain.Domain, tally *RevertResult) (*Change, error) {
+	t, err := h.repo.Target(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case t.ImportBatch() != batch:
+	outcome, ev := t.RevertImport(batch)
+	switch outcome {
+	case domain.RevertSuperseded:
 		tally.Superseded++
 		return nil, nil
-	case t.Withdrawn():
+	case domain.RevertAlreadyDone:
 		tally.AlreadyReverted++
 		return nil, nil
 	}
-	ev, err := domain.EncodeWithID(domain.EventID(batch.String(), d.String(), domain.TypeTargetImportReverted),
-		domain.TargetImportReverted{Domain: d, BatchID: batch}, meta)
-	if err != nil {
-		return nil, err
-	}
 	tally.Reverted++
-	return &domain.StreamAppend{Stream: domain.TargetStream(d), Expected: domain.ExactVersion(t.Version()), Events: []domain.EventData{ev}}, nil
+	return &Change{
+		Stream: domain.TargetStream(d), Expected: domain.ExactVersion(t.Version()),
+		Events: []domain.Event{*ev}, ID: ByType(batch.String(), d.String()),
+	}, nil
 }
 
 func addTally(res *RevertResult, t RevertResult) {

@@ -103,3 +103,12 @@ func (r *Requester) CheckLimit(limit int, now time.Time) error {
 	}
 	return nil
 }
+
+// StartJob takes a slot for the job opened, or refuses with a
+// *TooManyJobsError when limit jobs are already in flight.
+func (r *Requester) StartJob(opened EnrichmentRequested, limit int, now time.Time) (RequesterJobStarted, error) {
+	if err := r.CheckLimit(limit, now); err != nil {
+		return RequesterJobStarted{}, err
+	}
+	return RequesterJobStarted{Requester: opened.RequestedBy, JobID: opened.JobID, Domain: opened.Domain, ExpiresAt: opened.ExpiresAt}, nil
+}

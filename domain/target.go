@@ -185,20 +185,39 @@ type EnrichmentRequest struct {
 	Ticker string
 }
 
-// Why a request opened no job.
+// Reuse says whether a request opened a job or was answered by one that
+// exists.
+type Reuse int
+
 const (
-	ReusedInFlight = "in_flight"
-	ReusedFresh    = "fresh"
+	// NewJob: the request opened a job.
+	NewJob Reuse = iota
+	// ReusedInFlight: a job for the target was running; the request joined it.
+	ReusedInFlight
+	// ReusedFresh: every provider asked for was fetched within the freshness
+	// window; the newest job that fetched them answers.
+	ReusedFresh
 )
+
+func (r Reuse) String() string {
+	switch r {
+	case NewJob:
+		return "new job"
+	case ReusedInFlight:
+		return "job in flight"
+	case ReusedFresh:
+		return "fresh"
+	}
+	return fmt.Sprintf("Reuse(%d)", int(r))
+}
 
 // EnrichmentDecision is what a request comes to.
 type EnrichmentDecision struct {
 	// JobID is the job that answers the request: a new one, the one in
 	// flight, or the newest one that answered for the providers asked.
 	JobID uuid.UUID
-	// Reused is why no job was opened: ReusedInFlight or ReusedFresh; ""
-	// for a new job.
-	Reused string
+	// Reused is why no job was opened, NewJob when one was.
+	Reused Reuse
 	// TargetEvents and JobEvents are to be appended, for a new job.
 	TargetEvents []Event
 	JobEvents    []Event

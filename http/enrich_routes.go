@@ -125,15 +125,18 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 			Domain:    target.String(),
 			Status:    enrichStatusPending,
 			StatusURL: "/api/enrich/status/" + accepted.JobID.String(),
-			Reused:    accepted.Reused,
+			Reused:    reuseNames[accepted.Reused],
 		}
-		if accepted.Reused != "" {
+		if accepted.Reused != domain.NewJob {
 			resp.Status = enrichStatusAccepted
 		}
 		c.Header("Location", resp.StatusURL)
 		c.JSON(http.StatusAccepted, resp)
 	}
 }
+
+// reuseNames are the API's words for a request answered by an existing job.
+var reuseNames = map[domain.Reuse]string{domain.ReusedInFlight: "in_flight", domain.ReusedFresh: "fresh"}
 
 // readEnrichBody decodes the optional JSON body strictly: an empty body means
 // the defaults, unknown fields and trailing data are refused so a typo such

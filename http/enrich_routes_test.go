@@ -94,11 +94,11 @@ func TestEnrichRoute(t *testing.T) {
 		},
 		{
 			name: "joins the job in flight", path: "/api/enrich/costco.com",
-			answer: commands.EnrichmentAccepted{JobID: jobID, Reused: "in_flight"}, wantStatus: http.StatusAccepted,
+			answer: commands.EnrichmentAccepted{JobID: jobID, Reused: domain.ReusedInFlight}, wantStatus: http.StatusAccepted,
 			wantJSON: map[string]any{"job_id": jobID.String(), "domain": "costco.com", "status": "accepted",
 				"status_url": "/api/enrich/status/" + jobID.String(), "reused": "in_flight"},
 		},
-		{name: "fresh target", path: "/api/enrich/costco.com", answer: commands.EnrichmentAccepted{JobID: jobID, Reused: "fresh"},
+		{name: "fresh target", path: "/api/enrich/costco.com", answer: commands.EnrichmentAccepted{JobID: jobID, Reused: domain.ReusedFresh},
 			wantStatus: http.StatusAccepted, wantJSON: map[string]any{"job_id": jobID.String(), "domain": "costco.com",
 				"status": "accepted", "status_url": "/api/enrich/status/" + jobID.String(), "reused": "fresh"}},
 		{name: "whitespace body means the defaults", path: "/api/enrich/costco.com", body: " \n", answer: commands.EnrichmentAccepted{JobID: jobID}, wantStatus: http.StatusAccepted},

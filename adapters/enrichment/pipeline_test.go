@@ -38,7 +38,7 @@ func TestAllProvidersSucceed(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
 	acc := h.enrich("costco.com", false)
-	if acc.Reused != "" {
+	if acc.Reused != domain.NewJob {
 		t.Fatalf("first request reused job (%s)", acc.Reused)
 	}
 	job := h.waitJob(acc.JobID)
@@ -251,14 +251,14 @@ func TestFreshTargetIsNotFetchedAgain(t *testing.T) {
 	}
 	before := calls()
 	again := h.enrich("ulta.com", false)
-	if again.Reused != "fresh" || again.JobID != first.JobID {
+	if again.Reused != domain.ReusedFresh || again.JobID != first.JobID {
 		t.Fatalf("second request %+v, want the fresh job %s", again, first.JobID)
 	}
 	if calls() != before {
 		t.Fatal("a fresh target was fetched again")
 	}
 	forced := h.enrich("ulta.com", true)
-	if forced.Reused != "" || forced.JobID == first.JobID {
+	if forced.Reused != domain.NewJob || forced.JobID == first.JobID {
 		t.Fatalf("forced request %+v, want a new job", forced)
 	}
 	h.waitJob(forced.JobID)

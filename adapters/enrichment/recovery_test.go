@@ -173,7 +173,7 @@ func TestExpiredJobFails(t *testing.T) {
 		t.Fatalf("%d tasks left for an expired job", q)
 	}
 	// The target can be enriched again.
-	if again := h.enrich("target.com", false); again.Reused != "" {
+	if again := h.enrich("target.com", false); again.Reused != domain.NewJob {
 		t.Fatalf("request after expiry reused %s", again.Reused)
 	}
 }

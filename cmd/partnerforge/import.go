@@ -225,7 +225,7 @@ func printImport(w io.Writer, res commands.ImportResult, rep legacysqlite.Report
 
 func revertBatch(ctx context.Context, store *postgres.EventStore, batch uuid.UUID, actor string, stdout io.Writer) error {
 	res, err := commands.NewRevertImportHandler(store, time.Now).Handle(ctx, commands.RevertImport{BatchID: batch, Actor: actor}, nil)
-	if errors.Is(err, commands.ErrUnknownBatch) {
+	if errors.Is(err, domain.ErrUnknownBatch) {
 		return fmt.Errorf("%w (the batch id is printed by `partnerforge import`)", err)
 	}
 	if err != nil {
