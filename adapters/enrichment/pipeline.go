@@ -100,16 +100,22 @@ func New(d Deps, cfg Config) (*Pipeline, error) {
 // AddHandlers subscribes the pipeline's handlers on the router.
 func (p *Pipeline) AddHandlers(r *message.Router, logger watermill.LoggerAdapter) error {
 	sc := messaging.SubscriberConfig{PollInterval: p.cfg.PollInterval}
-	handlers := []messaging.Handler{
-		{Name: DispatcherName, Types: []string{domain.TypeEnrichmentRequested}, Handle: p.dispatch, Observe: p.observeLag},
-		{Name: CompletionName, Types: []string{domain.TypeProviderFetched, domain.TypeProviderFailed}, Handle: p.complete, Observe: p.observeLag},
-	}
-	for _, h := range handlers {
+	for _, h := range p.handlers() {
+		h.Observe = p.observeLag
 		if err := messaging.AddHandler(r, p.Pool, h, sc, logger); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// handlers are the pipeline's consumer groups: the dispatcher turns new
+// jobs into fetch tasks, the completion handler ends jobs.
+func (p *Pipeline) handlers() []messaging.Handler {
+	return []messaging.Handler{
+		messaging.NewHandler(DispatcherName, messaging.On(p.dispatch)),
+		messaging.NewHandler(CompletionName, messaging.On(p.completeFetched), messaging.On(p.completeFailed)),
+	}
 }
 
 func (p *Pipeline) observeLag(handler string, lag time.Duration) {
@@ -122,12 +128,7 @@ func (p *Pipeline) observeLag(handler string, lag time.Duration) {
 // dispatch turns a new job into fetch tasks. A redelivered request, or one
 // the fast path already handled, finds the work queued or the job ended and
 // adds nothing.
-func (p *Pipeline) dispatch(ctx context.Context, e domain.RecordedEvent) error {
-	ev, err := domain.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	req := ev.(domain.EnrichmentRequested)
+func (p *Pipeline) dispatch(ctx context.Context, _ domain.RecordedEvent, req domain.EnrichmentRequested) error {
 	if queued, err := p.Queue.Queued(ctx, req.JobID); err != nil || queued {
 		return err
 	}
@@ -180,19 +181,18 @@ func (p *Pipeline) enqueue(ctx context.Context, req domain.EnrichmentRequested, 
 	return nil
 }
 
+func (p *Pipeline) completeFetched(ctx context.Context, rec domain.RecordedEvent, e domain.ProviderFetched) error {
+	return p.complete(ctx, rec, e.JobID)
+}
+
+func (p *Pipeline) completeFailed(ctx context.Context, rec domain.RecordedEvent, e domain.ProviderFailed) error {
+	return p.complete(ctx, rec, e.JobID)
+}
+
 // complete ends a job once its last provider reported. FinishJob is
 // idempotent, so a redelivery after a crash between its append and the
 // acknowledgement appends nothing.
-func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent) error {
-	ev, err := domain.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	je, ok := ev.(domain.JobEvent)
-	if !ok {
-		return fmt.Errorf("complete: %s is not a job event", e.Type)
-	}
-	jobID := je.OfJob()
+func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent, jobID uuid.UUID) error {
 	// A job without work has ended (its work is dropped right after its
 	// ending is stored): no need to read its stream.
 	if queued, err := p.Queue.Queued(ctx, jobID); err != nil || !queued {

@@ -47,20 +47,10 @@ func TestRedeliveryAppendsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var handled atomic.Int64
-	count := func(fn messaging.EventHandler) messaging.EventHandler {
-		return func(ctx context.Context, e domain.RecordedEvent) error {
-			err := fn(ctx, e)
-			if err == nil {
-				handled.Add(1)
-			}
-			return err
-		}
-	}
 	sc := messaging.SubscriberConfig{PollInterval: 10 * time.Millisecond}
-	for _, hd := range []messaging.Handler{
-		{Name: DispatcherName + "_replay", Types: []string{domain.TypeEnrichmentRequested}, Handle: count(h.pipeline.dispatch)},
-		{Name: CompletionName + "_replay", Types: []string{domain.TypeProviderFetched, domain.TypeProviderFailed}, Handle: count(h.pipeline.complete)},
-	} {
+	for _, hd := range h.pipeline.handlers() {
+		hd.Name += "_replay"
+		hd.Observe = func(string, time.Duration) { handled.Add(1) }
 		if err := messaging.AddHandler(router, h.db.Pool, hd, sc, wlog); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +95,7 @@ func TestJobResumesAfterWorkerDied(t *testing.T) {
 
 	// The dispatcher of the crashed instance ran...
 	requested := crashed.stream(domain.JobStream(acc.JobID))[0]
-	if err := crashed.pipeline.dispatch(ctx, requested); err != nil {
+	if err := crashed.pipeline.handlers()[0].Handle(ctx, requested); err != nil {
 		t.Fatal(err)
 	}
 	// ...its workers leased every task and died; one had recorded its outcome.
@@ -151,7 +141,7 @@ func TestExpiredJobFails(t *testing.T) {
 	h := newHarness(t, harnessOpts{noRun: true})
 	acc := h.enrich("target.com", false)
 	requested := h.stream(domain.JobStream(acc.JobID))[0]
-	if err := h.pipeline.dispatch(ctx, requested); err != nil {
+	if err := h.pipeline.handlers()[0].Handle(ctx, requested); err != nil {
 		t.Fatal(err)
 	}
 	// A day later.

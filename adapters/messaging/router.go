@@ -44,44 +44,108 @@ func NewRouter(pool *pgxpool.Pool, logger watermill.LoggerAdapter) (*message.Rou
 	return r, nil
 }
 
-// EventHandler handles one stored event. It must be quick: the subscriber
-// holds a transaction open while it runs, and an open transaction holds back
-// delivery on every topic. Handlers write through their own connections, not
-// the subscriber's transaction: that transaction is REPEATABLE READ (a lost
-// race could not be resolved by reloading inside it), and watermill-sql may
-// roll it back from another goroutine at shutdown while a handler still runs.
-// So every handler must be idempotent: a message redelivered after a crash
-// between the handler's writes and the acknowledgement must change nothing.
-type EventHandler func(ctx context.Context, e domain.RecordedEvent) error
+// A handler must be quick: the subscriber holds a transaction open while it
+// runs, and an open transaction holds back delivery on every topic.
+// Handlers write through their own connections, not the subscriber's
+// transaction: that transaction is REPEATABLE READ (a lost race could not be
+// resolved by reloading inside it), and watermill-sql may roll it back from
+// another goroutine at shutdown while a handler still runs. So every handler
+// must be idempotent: a message redelivered after a crash between the
+// handler's writes and the acknowledgement must change nothing.
 
-// Handler describes one consumer group.
+// Route handles the events of one type, decoded; rec is the event as
+// stored (position, metadata, time).
+type Route struct {
+	eventType string
+	handle    func(ctx context.Context, rec domain.RecordedEvent, e domain.Event) error
+}
+
+// On routes the events of type T to handle, which receives them decoded and
+// typed, as watermill's cqrs.NewEventHandler does.
+func On[T domain.Event](handle func(ctx context.Context, rec domain.RecordedEvent, e T) error) Route {
+	var zero T
+	typ := zero.EventType()
+	return Route{eventType: typ, handle: func(ctx context.Context, rec domain.RecordedEvent, e domain.Event) error {
+		typed, ok := e.(T)
+		if !ok {
+			return fmt.Errorf("event %s of type %s decoded as %T", rec.ID, typ, e)
+		}
+		return handle(ctx, rec, typed)
+	}}
+}
+
+// Handler is one consumer group and the routes of the event types it
+// handles; it acknowledges other events at once, without decoding them.
 type Handler struct {
 	// Name is the consumer group; renaming it replays every event to it.
-	Name string
-	// Types are the event types it handles; it acknowledges others at once.
-	Types  []string
-	Handle EventHandler
-	// Observe, if set, is told how long each relevant event waited.
+	Name   string
+	routes map[string]Route
+	// Observe, if set, is told of each event handled without error, and
+	// how long after it was stored.
 	Observe func(handler string, lag time.Duration)
+}
+
+// NewHandler returns a consumer group named name with one route per event
+// type. Two routes for one type are a programming error.
+func NewHandler(name string, routes ...Route) Handler {
+	h := Handler{Name: name, routes: make(map[string]Route, len(routes))}
+	for _, r := range routes {
+		if _, dup := h.routes[r.eventType]; dup {
+			panic(fmt.Sprintf("messaging.NewHandler %s: two routes for %s", name, r.eventType))
+		}
+		h.routes[r.eventType] = r
+	}
+	return h
+}
+
+// Types lists the event types the handler handles.
+func (h Handler) Types() []string {
+	types := make([]string, 0, len(h.routes))
+	for t := range h.routes {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	return types
+}
+
+// Handle routes one stored event; events of other types are ignored.
+func (h Handler) Handle(ctx context.Context, rec domain.RecordedEvent) error {
+	route, ok := h.routes[rec.Type]
+	if !ok {
+		return nil
+	}
+	e, err := domain.Decode(rec.Type, rec.Data)
+	if err != nil {
+		return fmt.Errorf("%s: decode event %s: %w", h.Name, rec.ID, err)
+	}
+	if err := route.handle(ctx, rec, e); err != nil {
+		return err
+	}
+	if h.Observe != nil && !rec.RecordedAt.IsZero() {
+		h.Observe(h.Name, time.Since(rec.RecordedAt))
+	}
+	return nil
 }
 
 // AddHandler subscribes h to the events topic with its own consumer group.
 func AddHandler(r *message.Router, pool *pgxpool.Pool, h Handler, cfg SubscriberConfig, logger watermill.LoggerAdapter) error {
+	if len(h.routes) == 0 {
+		return fmt.Errorf("handler %s: no routes", h.Name)
+	}
 	cfg.ConsumerGroup = h.Name
 	sub, err := NewSubscriber(pool, cfg, logger)
 	if err != nil {
 		return err
 	}
 	r.AddConsumerHandler(h.Name, Topic, sub, func(msg *message.Message) error {
-		if !slices.Contains(h.Types, msg.Metadata.Get(MetaEventType)) {
+		// Skip other types before decoding the message: most events of the
+		// log are not this handler's.
+		if _, ok := h.routes[msg.Metadata.Get(MetaEventType)]; !ok {
 			return nil
 		}
 		e, err := FromMessage(msg)
 		if err != nil {
 			return err
-		}
-		if h.Observe != nil && !e.RecordedAt.IsZero() {
-			h.Observe(h.Name, time.Since(e.RecordedAt))
 		}
 		return h.Handle(msg.Context(), e)
 	})
