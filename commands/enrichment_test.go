@@ -355,3 +355,91 @@ func TestTooManyJobsSaysTheLimit(t *testing.T) {
 		t.Fatalf("sixth job: %v, want 5 open of limit 5", err)
 	}
 }
+
+// Given an imported target, when a job's providers answer so, then the job
+// ends with this event, the target records these events, and ending it
+// again appends nothing.
+func TestJobEndings(t *testing.T) {
+	t.Parallel()
+	all := domain.AllProviders
+	tests := []struct {
+		name       string
+		failed     map[domain.Provider]domain.FailureCode
+		wantJob    string
+		wantTarget []string
+	}{
+		{"every provider answers", nil, domain.TypeEnrichmentCompleted,
+			[]string{domain.TypeTargetImported, domain.TypeEnrichmentJobOpened, domain.TypeScoreComputed, domain.TypeEnrichmentJobClosed}},
+		{"one provider fails", map[domain.Provider]domain.FailureCode{domain.ProviderYahooFinance: domain.FailureTimeout}, domain.TypeEnrichmentPartial,
+			[]string{domain.TypeTargetImported, domain.TypeEnrichmentJobOpened, domain.TypeScoreComputed, domain.TypeEnrichmentJobClosed}},
+		{"every provider fails", map[domain.Provider]domain.FailureCode{
+			domain.ProviderBuiltWith: domain.FailureTimeout, domain.ProviderSimilarWeb: domain.FailureQuotaExhausted, domain.ProviderYahooFinance: domain.FailureUpstreamError,
+		}, domain.TypeEnrichmentFailed,
+			[]string{domain.TypeTargetImported, domain.TypeEnrichmentJobOpened, domain.TypeEnrichmentJobClosed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.importTarget("costco.com")
+			job := w.run("costco.com", true, all, tt.failed)
+			jobTypes := w.types(domain.JobStream(job.ID()))
+			if last := jobTypes[len(jobTypes)-1]; last != tt.wantJob {
+				t.Errorf("job ended with %s, want %s (stream %v)", last, tt.wantJob, jobTypes)
+			}
+			target := domain.TargetStream(domain.MustParseDomain("costco.com"))
+			if got := w.types(target); strings.Join(got, " ") != strings.Join(tt.wantTarget, " ") {
+				t.Errorf("target stream %v, want %v", got, tt.wantTarget)
+			}
+			// Its requester slot is free again.
+			if got := w.types(domain.RequesterStream("rep@example.com")); strings.Join(got, " ") != domain.TypeRequesterJobStarted+" "+domain.TypeRequesterJobEnded {
+				t.Errorf("requester stream %v", got)
+			}
+			before, _ := w.store.ReadAll(context.Background(), 0, 1<<20)
+			for _, end := range []func(context.Context, commands.EventStore, uuid.UUID, domain.Metadata) (commands.Finished, error){w.jobs.FinishJob, w.jobs.ExpireJob} {
+				fin, err := end(context.Background(), w.store, job.ID(), domain.Metadata{})
+				if err != nil || !fin.Done || fin.Status != job.Status() {
+					t.Errorf("ending again: %+v, %v; want done with status %s", fin, err, job.Status())
+				}
+			}
+			if after, _ := w.store.ReadAll(context.Background(), 0, 1<<20); len(after) != len(before) {
+				t.Errorf("ending again appended %d events", len(after)-len(before))
+			}
+		})
+	}
+}
+
+// Given a job whose providers never answered, when it is past its expiry,
+// then it fails as expired and frees the requester's slot.
+func TestExpiredJobFailsAndFreesTheSlot(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.importTarget("costco.com")
+	acc, err := w.ask(commands.RequestEnrichment{Domain: domain.MustParseDomain("costco.com"), Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fin, err := w.jobs.ExpireJob(context.Background(), w.store, acc.JobID, domain.Metadata{}); err != nil || fin.Done {
+		t.Fatalf("expire before the expiry time: %+v, %v; want nothing done", fin, err)
+	}
+	w.now = w.now.Add(domain.DefaultEnrichmentPolicy.JobTTL + time.Minute)
+	fin, err := w.jobs.ExpireJob(context.Background(), w.store, acc.JobID, domain.Metadata{})
+	if err != nil || fin.Status != domain.JobFailed {
+		t.Fatalf("expire: %+v, %v", fin, err)
+	}
+	evs, err := w.store.ReadStream(context.Background(), domain.JobStream(acc.JobID), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := domain.Decode(evs[len(evs)-1].Type, evs[len(evs)-1].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, ok := e.(domain.EnrichmentFailed)
+	if !ok || failed.Reason != domain.FailureExpired {
+		t.Fatalf("job ended with %+v, want EnrichmentFailed{expired}", e)
+	}
+	if got := w.types(domain.RequesterStream("rep@example.com")); len(got) != 2 || got[1] != domain.TypeRequesterJobEnded {
+		t.Errorf("requester stream %v", got)
+	}
+}
