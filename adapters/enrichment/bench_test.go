@@ -148,7 +148,7 @@ func (h *harness) direct(d string) (time.Duration, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outcomes[i] = fetchOutcome(context.Background(), h.pipeline.Fetchers[p], postgres.FetchTask{Domain: dom, Provider: p})
+			outcomes[i] = fetchOutcome(context.Background(), h.pipeline.deps.Fetchers[p], postgres.FetchTask{Domain: dom, Provider: p})
 		}()
 	}
 	wg.Wait()

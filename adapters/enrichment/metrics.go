@@ -23,8 +23,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"handler"}),
 		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "partnerforge_handler_messages_total",
-			Help: "Messages each handler took, by whether they concerned it.",
-		}, []string{"handler", "relevant"}),
+			Help: "Events each handler handled without error (other event types are skipped unread).",
+		}, []string{"handler"}),
 		jobsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "partnerforge_enrichment_jobs_ended_total",
 			Help: "Enrichment jobs ended, by outcome.",

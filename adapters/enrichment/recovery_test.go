@@ -68,7 +68,7 @@ func TestRedeliveryAppendsNothing(t *testing.T) {
 	for _, j := range jobs {
 		for _, p := range j.Request().Providers {
 			o, _ := j.Outcome(p)
-			if err := h.pipeline.Jobs.RecordOutcome(ctx, h.store, o, domain.Metadata{}); err != nil {
+			if err := h.pipeline.deps.Jobs.RecordOutcome(ctx, h.store, o, domain.Metadata{}); err != nil {
 				t.Fatalf("re-record %s: %v", p, err)
 			}
 		}
@@ -109,8 +109,8 @@ func TestJobResumesAfterWorkerDied(t *testing.T) {
 			bw = tk
 		}
 	}
-	o := fetchOutcome(ctx, crashed.pipeline.Fetchers[domain.ProviderBuiltWith], bw)
-	if err := crashed.pipeline.Jobs.RecordOutcome(ctx, crashed.store, o, domain.Metadata{}); err != nil {
+	o := fetchOutcome(ctx, crashed.pipeline.deps.Fetchers[domain.ProviderBuiltWith], bw)
+	if err := crashed.pipeline.deps.Jobs.RecordOutcome(ctx, crashed.store, o, domain.Metadata{}); err != nil {
 		t.Fatal(err)
 	}
 	crashed.stop()
@@ -145,8 +145,8 @@ func TestExpiredJobFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A day later.
-	h.pipeline.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
-	h.pipeline.Jobs = commands.NewJobHandler(h.pipeline.Now)
+	h.pipeline.deps.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+	h.pipeline.deps.Jobs = commands.NewJobHandler(h.pipeline.deps.Now)
 	if err := h.pipeline.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}

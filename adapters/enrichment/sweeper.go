@@ -1,0 +1,69 @@
+package enrichment
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/commands"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// sweep periodically fails expired jobs and finishes jobs whose completion
+// was lost (every provider reported, but no handler ended the job).
+func (p *Pipeline) sweep(ctx context.Context) {
+	tick := time.NewTicker(p.cfg.SweepInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := p.SweepOnce(ctx); err != nil && ctx.Err() == nil {
+			p.deps.Logger.Error("sweep jobs", slog.Any("error", err))
+		}
+	}
+}
+
+// SweepOnce does one sweep; tests and the CLI call it directly.
+func (p *Pipeline) SweepOnce(ctx context.Context) error {
+	now := p.deps.Now()
+	meta := domain.Metadata{Actor: "sweeper"}
+	expired, err := p.deps.Queue.Expired(ctx, now, 100)
+	if err != nil {
+		return err
+	}
+	stalled, err := p.deps.Queue.Stalled(ctx, now.Add(-p.cfg.SweepInterval), 100)
+	if err != nil {
+		return err
+	}
+	end := func(id uuid.UUID, fn func(context.Context, commands.EventStore, uuid.UUID, domain.Metadata) (commands.Finished, error)) error {
+		res, err := fn(ctx, p.deps.Store, id, meta)
+		if err != nil {
+			return err
+		}
+		if !res.Done {
+			return nil
+		}
+		p.countEnded(res)
+		return p.deps.Queue.Finish(ctx, p.deps.Pool, id)
+	}
+	var errs []error
+	for _, id := range expired {
+		errs = append(errs, end(id, p.deps.Jobs.ExpireJob))
+	}
+	for _, id := range stalled {
+		errs = append(errs, end(id, p.deps.Jobs.FinishJob))
+	}
+	if p.deps.Metrics != nil {
+		if queued, leased, err := p.deps.Queue.Depth(ctx); err == nil {
+			p.deps.Metrics.queuedTasks.Set(float64(queued))
+			p.deps.Metrics.leasedTasks.Set(float64(leased))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,167 @@
+package enrichment
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// JobOpened is the fast path of a job opened by this instance: its fetches
+// are enqueued at once rather than after the dispatcher's next poll. It only
+// hands the job to Run, so the request that opened it does not wait for the
+// enqueueing; when the hand-over queue is full, or the instance stops first,
+// the dispatcher's subscription does the work.
+func (p *Pipeline) JobOpened(_ context.Context, job domain.EnrichmentRequested) {
+	select {
+	case p.opened <- job:
+	default:
+	}
+}
+
+// enqueueOpened drains the fast path. A job just opened has every provider
+// pending.
+func (p *Pipeline) enqueueOpened(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case job := <-p.opened:
+			if err := p.enqueue(ctx, job, job.Providers); err != nil && ctx.Err() == nil {
+				p.deps.Logger.Warn("enqueue new job; the dispatcher will", slog.String("job_id", job.JobID.String()), slog.Any("error", err))
+			}
+		}
+	}
+}
+
+func (p *Pipeline) enqueue(ctx context.Context, req domain.EnrichmentRequested, pending []domain.Provider) error {
+	if err := p.deps.Queue.Enqueue(ctx, req, pending); err != nil {
+		return err
+	}
+	p.Notify()
+	return nil
+}
+
+func (p *Pipeline) completeFetched(ctx context.Context, rec domain.RecordedEvent, e domain.ProviderFetched) error {
+	return p.complete(ctx, rec, e.JobID)
+}
+
+func (p *Pipeline) completeFailed(ctx context.Context, rec domain.RecordedEvent, e domain.ProviderFailed) error {
+	return p.complete(ctx, rec, e.JobID)
+}
+
+// complete ends a job once its last provider reported. FinishJob is
+// idempotent, so a redelivery after a crash between its append and the
+// acknowledgement appends nothing.
+func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent, jobID uuid.UUID) error {
+	// A job without work has ended (its work is dropped right after its
+	// ending is stored): no need to read its stream.
+	if queued, err := p.deps.Queue.Queued(ctx, jobID); err != nil || !queued {
+		return err
+	}
+	meta := domain.Metadata{CorrelationID: e.Metadata.CorrelationID, CausationID: e.ID.String(), Actor: CompletionName}
+	return p.finish(ctx, jobID, meta)
+}
+
+// work runs one task: fetch outside any transaction, record the outcome,
+// drop the task. A crash between the fetch and the record leaves the task
+// leased; once the lease runs out another worker fetches again and records
+// under the same event id, so the job sees one outcome.
+func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
+	log := p.deps.Logger.With(slog.String("job_id", t.JobID.String()), slog.String("provider", string(t.Provider)), slog.String("domain", t.Domain.String()))
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("fetch panicked; the task will be leased again", slog.Any("panic", r))
+		}
+	}()
+	if p.deps.Metrics != nil {
+		p.deps.Metrics.busyWorkers.Inc()
+		defer p.deps.Metrics.busyWorkers.Dec()
+	}
+	var outcome domain.ProviderOutcome
+	if t.Leases > p.cfg.MaxLeases {
+		outcome = gaveUp(t)
+	} else {
+		// A fetch must end before its lease does, or a second worker would
+		// start the same fetch.
+		fctx, cancel := context.WithTimeout(ctx, p.cfg.Lease*4/5)
+		outcome = fetchOutcome(fctx, p.deps.Fetchers[t.Provider], t)
+		cancel()
+		if ctx.Err() != nil {
+			// Shutting down: what failed was our patience, not the
+			// provider. The lease hands the task to the next instance.
+			log.Info("fetch abandoned at shutdown")
+			return
+		}
+	}
+	meta := domain.Metadata{CorrelationID: t.JobID.String(), Actor: "fetch_worker"}
+	if err := p.deps.Jobs.RecordOutcome(ctx, p.deps.Store, outcome, meta); err != nil {
+		log.Error("record provider outcome", slog.Any("error", err))
+		return
+	}
+	others, err := p.deps.Queue.Done(ctx, t.JobID, t.Provider)
+	if err != nil {
+		log.Error("drop finished task", slog.Any("error", err))
+		return
+	}
+	// Fast path: the worker that records the last outcome ends the job at
+	// once. The completion handler, reacting to the outcome event, is the
+	// durable path: it ends the job when this does not (two last workers
+	// each seeing the other's task, a crash) and otherwise finds it ended.
+	if others == 0 {
+		if err := p.finish(ctx, t.JobID, meta); err != nil {
+			log.Warn("end job; the completion handler will", slog.Any("error", err))
+		}
+	}
+	if outcome.Failed != nil {
+		log.Warn("provider failed", slog.String("code", string(outcome.Failed.Code)), slog.Int("attempts", outcome.Failed.Attempts))
+	}
+}
+
+// Notify wakes idle workers: new tasks are waiting.
+func (p *Pipeline) Notify() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runWorkers leases tasks for up to cfg.Workers concurrent fetches until
+// ctx ends; wg tracks the fetches so Run can wait for them.
+func (p *Pipeline) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
+	slots := make(chan struct{}, p.cfg.Workers)
+	tick := time.NewTicker(p.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		free := p.cfg.Workers - len(slots)
+		if free > 0 {
+			tasks, err := p.deps.Queue.Claim(ctx, free, p.cfg.Lease)
+			if err != nil && ctx.Err() == nil {
+				p.deps.Logger.Error("claim fetch tasks", slog.Any("error", err))
+			}
+			for _, t := range tasks {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-slots; p.Notify() }()
+					p.work(ctx, t)
+				}()
+			}
+			if len(tasks) == free {
+				continue // more may be waiting
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		case <-tick.C:
+		}
+	}
+}
