@@ -147,7 +147,7 @@ func ComputeScore(in ScoreInput) Score {
 			contributions = append(contributions, contribution{points, a.reason})
 		}
 	}
-	s.Tier, s.TierName = tierFor(s.Value)
+	s.Tier, s.TierName = TierFor(s.Value)
 	s.Signals = signalsFor(in, fractions)
 
 	// Biggest contributors first; the stable sort keeps model order on ties.
@@ -167,7 +167,9 @@ func ComputeScore(in ScoreInput) Score {
 	return s
 }
 
-func tierFor(value int) (int, string) {
+// TierFor is the tier and its name for a score value: the model's one
+// table of thresholds.
+func TierFor(value int) (int, string) {
 	last := len(scoreTiers) - 1
 	for _, t := range scoreTiers[:last] {
 		if value >= t.min {

@@ -81,9 +81,9 @@ func TestTierBoundaries(t *testing.T) {
 		{0, 4, "Cold"},
 	}
 	for _, tc := range tests {
-		tier, name := tierFor(tc.value)
+		tier, name := TierFor(tc.value)
 		if tier != tc.tier || name != tc.tierName {
-			t.Errorf("tierFor(%d) = %d %s, want %d %s", tc.value, tier, name, tc.tier, tc.tierName)
+			t.Errorf("TierFor(%d) = %d %s, want %d %s", tc.value, tier, name, tc.tier, tc.tierName)
 		}
 	}
 }
@@ -384,7 +384,7 @@ func TestComputeScoreProperties(t *testing.T) {
 		if sum != s.Value {
 			t.Fatalf("case %d: breakdown sums to %d, value is %d", i, sum, s.Value)
 		}
-		if tier, name := tierFor(s.Value); s.Tier != tier || s.TierName != name {
+		if tier, name := TierFor(s.Value); s.Tier != tier || s.TierName != name {
 			t.Fatalf("case %d: tier %d %s for value %d", i, s.Tier, s.TierName, s.Value)
 		}
 		if !validSignal(s.Signals.Budget) || !validSignal(s.Signals.Pain) || !validSignal(s.Signals.Timing) {

@@ -75,15 +75,8 @@ func (f fixtureTarget) profile() domain.TargetProfile {
 		ICPScore: f.score, SWMonthlyVisits: f.visits, Revenue: f.revenue, LastEnriched: f.enriched,
 	}
 	if f.score != nil {
-		tier := int64(4)
-		switch s := *f.score; {
-		case s >= 80:
-			tier = 1
-		case s >= 60:
-			tier = 2
-		case s >= 40:
-			tier = 3
-		}
+		t, _ := domain.TierFor(int(*f.score))
+		tier := int64(t)
 		p.ICPTier = &tier
 	}
 	if f.enriched != nil {

@@ -64,7 +64,15 @@ func (p *Pipeline) dispatch(ctx context.Context, _ domain.RecordedEvent, req dom
 
 // finish ends the job if every provider reported, and drops its work.
 func (p *Pipeline) finish(ctx context.Context, jobID uuid.UUID, meta domain.Metadata) error {
-	res, err := p.deps.Jobs.FinishJob(ctx, p.deps.Store, jobID, meta)
+	return p.end(ctx, jobID, meta, p.deps.Jobs.FinishJob)
+}
+
+// endCommand is JobHandler.FinishJob or JobHandler.ExpireJob.
+type endCommand func(context.Context, commands.EventStore, uuid.UUID, domain.Metadata) (commands.Finished, error)
+
+// end runs an ending command and, once the job has ended, drops its work.
+func (p *Pipeline) end(ctx context.Context, jobID uuid.UUID, meta domain.Metadata, command endCommand) error {
+	res, err := command(ctx, p.deps.Store, jobID, meta)
 	if err != nil {
 		return err
 	}

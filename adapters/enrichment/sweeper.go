@@ -6,9 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 )
 
@@ -41,23 +38,12 @@ func (p *Pipeline) SweepOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	end := func(id uuid.UUID, fn func(context.Context, commands.EventStore, uuid.UUID, domain.Metadata) (commands.Finished, error)) error {
-		res, err := fn(ctx, p.deps.Store, id, meta)
-		if err != nil {
-			return err
-		}
-		if !res.Done {
-			return nil
-		}
-		p.countEnded(res)
-		return p.deps.Queue.Finish(ctx, p.deps.Pool, id)
-	}
 	var errs []error
 	for _, id := range expired {
-		errs = append(errs, end(id, p.deps.Jobs.ExpireJob))
+		errs = append(errs, p.end(ctx, id, meta, p.deps.Jobs.ExpireJob))
 	}
 	for _, id := range stalled {
-		errs = append(errs, end(id, p.deps.Jobs.FinishJob))
+		errs = append(errs, p.end(ctx, id, meta, p.deps.Jobs.FinishJob))
 	}
 	if p.deps.Metrics != nil {
 		if queued, leased, err := p.deps.Queue.Depth(ctx); err == nil {

@@ -146,15 +146,8 @@ func AllFetched() map[domain.Provider]domain.ProviderData {
 
 // Profile is a plausible imported profile for domain d.
 func Profile(d, company, vertical, country string, score int64) domain.TargetProfile {
-	tier := int64(4)
-	switch {
-	case score >= 80:
-		tier = 1
-	case score >= 60:
-		tier = 2
-	case score >= 40:
-		tier = 3
-	}
+	t, _ := domain.TierFor(int(score))
+	tier := int64(t)
 	visits := score * 10_000
 	return domain.TargetProfile{
 		Domain: d, CompanyName: company, Vertical: vertical, Country: country, PartnerTech: "Shopify Plus",
