@@ -147,7 +147,8 @@ func (s *EventStore) appendParts(ctx context.Context, db gen.DBTX, parts []domai
 		failed = -1
 		first  error
 	)
-	gen.New(db).AppendEvents(ctx, params).Query(func(i int, rows []gen.AppendEventsRow, err error) {
+	batch := gen.New(db).AppendEvents(ctx, params)
+	batch.Query(func(i int, rows []gen.AppendEventsRow, err error) {
 		switch {
 		case failed >= 0:
 			// The transaction is aborted; later parts only echo that.
@@ -163,6 +164,16 @@ func (s *EventStore) appendParts(ctx context.Context, db gen.DBTX, parts []domai
 			}
 		}
 	})
+	// Query closes the batch but drops what closing it returns. Outside a
+	// transaction that is where a failed commit shows (a deferred check, a
+	// serialization failure, a connection lost at the last moment): every
+	// statement answered, and still nothing is stored. Closing again returns
+	// the saved error. A commit whose answer was lost may in fact have
+	// succeeded; the caller's retry with the same event ids then resolves to
+	// an idempotent no-op.
+	if err := batch.Close(); err != nil && failed < 0 {
+		failed, first = len(parts)-1, fmt.Errorf("append: commit: %w", err)
+	}
 	if failed >= 0 {
 		return nil, failed, first
 	}

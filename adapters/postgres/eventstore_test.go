@@ -241,3 +241,48 @@ func TestAppendTxRollsBackWithCaller(t *testing.T) {
 		t.Fatalf("rolled-back transaction left %d events", len(evs))
 	}
 }
+
+// An append is reported stored only once its transaction has committed. A
+// deferred constraint trigger fails the commit itself, after every statement
+// of the batch has answered: the append must return that error, since a
+// caller that saw success would go on to delete the work that produced the
+// events.
+func TestAppendReportsAFailedCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const prefix = "commitfails-"
+	_, err := db.Pool.Exec(ctx, `
+CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'refused at commit' USING ERRCODE = '40001';
+END $$;
+CREATE CONSTRAINT TRIGGER events_fail_at_commit AFTER INSERT ON events
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+	WHEN (starts_with(NEW.stream_id, '`+prefix+`'))
+	EXECUTE FUNCTION fail_at_commit();`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = db.Pool.Exec(context.Background(), "DROP TRIGGER events_fail_at_commit ON events; DROP FUNCTION fail_at_commit()")
+	})
+	store := postgres.NewEventStore(db.Pool)
+	stream := prefix + uuid.NewString()
+	other := eventstoretest.UniqueStream("target")
+	_, err = store.AppendStreams(ctx,
+		domain.StreamAppend{Stream: other, Expected: domain.NoStream, Events: []domain.EventData{eventstoretest.NewEvent(t, "A", nil)}},
+		domain.StreamAppend{Stream: stream, Expected: domain.NoStream, Events: []domain.EventData{eventstoretest.NewEvent(t, "B", nil)}},
+	)
+	if err == nil {
+		t.Fatal("append reported success for a transaction that failed to commit")
+	}
+	for _, s := range []string{other, stream} {
+		evs, err := store.ReadStream(ctx, s, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 0 {
+			t.Errorf("stream %s holds %d events after a failed commit", s, len(evs))
+		}
+	}
+}
