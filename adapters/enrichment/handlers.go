@@ -59,7 +59,7 @@ func (p *Pipeline) dispatch(ctx context.Context, _ domain.RecordedEvent, req dom
 	if job.Status().Finished() || len(job.Pending()) == 0 {
 		return nil
 	}
-	return p.enqueue(ctx, job.Request(), job.Pending())
+	return p.enqueue(ctx, job.Request(), job.Pending(), job.Version())
 }
 
 // finish ends the job if every provider reported, and drops its work.

@@ -84,6 +84,29 @@ func TestRedeliveryAppendsNothing(t *testing.T) {
 	}
 }
 
+// A dispatcher that read a job while it was still open, and enqueues only
+// after the fast path has fetched, ended it and dropped its work, must not
+// bring the work back: that would call every provider a second time.
+func TestStaleDispatchAddsNoWork(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	job := h.waitJob(h.enrich("costco.com", false).JobID)
+	if !job.Status().Finished() {
+		t.Fatalf("job %s", job.Status())
+	}
+	ctx := context.Background()
+	// What the dispatcher saw before the job moved on: the request alone.
+	if err := h.queue.Enqueue(ctx, job.Request(), job.Request().Providers, openedJobVersion); err != nil {
+		t.Fatal(err)
+	}
+	if queued, err := h.queue.Queued(ctx, job.ID()); err != nil || queued {
+		t.Fatalf("a stale enqueue re-created the work of an ended job (queued %v, %v)", queued, err)
+	}
+	if q, _, err := h.queue.Depth(ctx); err != nil || q != 0 {
+		t.Fatalf("%d tasks queued for an ended job (%v)", q, err)
+	}
+}
+
 // A worker dies after leasing its tasks — one of them after it had already
 // recorded the outcome. A restarted instance takes the tasks over once their
 // leases run out and completes the job with one outcome per provider.

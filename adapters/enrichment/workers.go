@@ -25,22 +25,28 @@ func (p *Pipeline) JobOpened(_ context.Context, job domain.EnrichmentRequested) 
 }
 
 // enqueueOpened drains the fast path. A job just opened has every provider
-// pending.
+// pending, and its stream holds only the request.
 func (p *Pipeline) enqueueOpened(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case job := <-p.opened:
-			if err := p.enqueue(ctx, job, job.Providers); err != nil && ctx.Err() == nil {
+			if err := p.enqueue(ctx, job, job.Providers, openedJobVersion); err != nil && ctx.Err() == nil {
 				p.deps.Logger.Warn("enqueue new job; the dispatcher will", slog.String("job_id", job.JobID.String()), slog.Any("error", err))
 			}
 		}
 	}
 }
 
-func (p *Pipeline) enqueue(ctx context.Context, req domain.EnrichmentRequested, pending []domain.Provider) error {
-	if err := p.deps.Queue.Enqueue(ctx, req, pending); err != nil {
+// openedJobVersion is a job stream's version when the job has just been
+// opened: the EnrichmentRequested event alone.
+const openedJobVersion = 1
+
+// enqueue adds the job's pending fetches, unless its stream has moved past
+// seen, the version they were read at.
+func (p *Pipeline) enqueue(ctx context.Context, req domain.EnrichmentRequested, pending []domain.Provider, seen int64) error {
+	if err := p.deps.Queue.Enqueue(ctx, req, pending, seen); err != nil {
 		return err
 	}
 	p.Notify()

@@ -34,15 +34,19 @@ type WorkQueue struct {
 // NewWorkQueue returns the queue over pool.
 func NewWorkQueue(pool *pgxpool.Pool) *WorkQueue { return &WorkQueue{pool: pool} }
 
-// Enqueue records a job's pending fetches, in one statement. Enqueuing a
-// job whose work exists adds nothing.
-func (q *WorkQueue) Enqueue(ctx context.Context, req domain.EnrichmentRequested, providers []domain.Provider) error {
+// Enqueue records a job's pending fetches, in one statement. seen is the
+// job stream's version the caller read when it chose the providers. Enqueuing
+// a job whose work exists adds nothing, and so does enqueuing one whose
+// stream has moved on since seen: the caller's view is stale, and the work
+// it would add was done and dropped meanwhile.
+func (q *WorkQueue) Enqueue(ctx context.Context, req domain.EnrichmentRequested, providers []domain.Provider, seen int64) error {
 	names := make([]string, len(providers))
 	for i, p := range providers {
 		names[i] = string(p)
 	}
 	_, err := gen.New(q.pool).EnqueueJob(ctx, gen.EnqueueJobParams{
 		JobID: req.JobID, Domain: req.Domain.String(), Ticker: req.Ticker, ExpiresAt: req.ExpiresAt, Providers: names,
+		JobStream: domain.JobStream(req.JobID), SeenVersion: seen,
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue job %s: %w", req.JobID, err)

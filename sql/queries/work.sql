@@ -3,9 +3,17 @@
 -- The tasks are inserted only with a new work row: once a job's work
 -- exists, whoever enqueues it again (the dispatcher after the fast path, a
 -- redelivery) adds nothing, and a task already done is never re-created.
+-- Nor is work for a job whose stream moved past the version the caller
+-- decided on: its work was created, done and dropped meanwhile (a job
+-- records outcomes only while its work exists), and enqueuing again would
+-- fetch twice.
 WITH work AS (
     INSERT INTO enrichment_work (job_id, domain, ticker, expires_at)
-    VALUES (sqlc.arg(job_id), sqlc.arg(domain), sqlc.arg(ticker), sqlc.arg(expires_at))
+    SELECT sqlc.arg(job_id), sqlc.arg(domain), sqlc.arg(ticker), sqlc.arg(expires_at)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM events
+        WHERE stream_id = sqlc.arg(job_stream) AND stream_version > sqlc.arg(seen_version)
+    )
     ON CONFLICT (job_id) DO NOTHING
     RETURNING job_id
 )

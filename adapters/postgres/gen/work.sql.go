@@ -124,7 +124,11 @@ func (q *Queries) DeleteWork(ctx context.Context, jobID uuid.UUID) error {
 const enqueueJob = `-- name: EnqueueJob :execrows
 WITH work AS (
     INSERT INTO enrichment_work (job_id, domain, ticker, expires_at)
-    VALUES ($2, $3, $4, $5)
+    SELECT $2, $3, $4, $5
+    WHERE NOT EXISTS (
+        SELECT 1 FROM events
+        WHERE stream_id = $6 AND stream_version > $7
+    )
     ON CONFLICT (job_id) DO NOTHING
     RETURNING job_id
 )
@@ -134,17 +138,23 @@ FROM work, unnest($1::text[]) AS p(provider)
 `
 
 type EnqueueJobParams struct {
-	Providers []string
-	JobID     uuid.UUID
-	Domain    string
-	Ticker    string
-	ExpiresAt time.Time
+	Providers   []string
+	JobID       uuid.UUID
+	Domain      string
+	Ticker      string
+	ExpiresAt   time.Time
+	JobStream   string
+	SeenVersion int64
 }
 
 // Records a job's work and one fetch task per provider in one statement.
 // The tasks are inserted only with a new work row: once a job's work
 // exists, whoever enqueues it again (the dispatcher after the fast path, a
 // redelivery) adds nothing, and a task already done is never re-created.
+// Nor is work for a job whose stream moved past the version the caller
+// decided on: its work was created, done and dropped meanwhile (a job
+// records outcomes only while its work exists), and enqueuing again would
+// fetch twice.
 func (q *Queries) EnqueueJob(ctx context.Context, arg EnqueueJobParams) (int64, error) {
 	result, err := q.db.Exec(ctx, enqueueJob,
 		arg.Providers,
@@ -152,6 +162,8 @@ func (q *Queries) EnqueueJob(ctx context.Context, arg EnqueueJobParams) (int64, 
 		arg.Domain,
 		arg.Ticker,
 		arg.ExpiresAt,
+		arg.JobStream,
+		arg.SeenVersion,
 	)
 	if err != nil {
 		return 0, err
