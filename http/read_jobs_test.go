@@ -116,15 +116,47 @@ func TestJobStatusBeforeProjection(t *testing.T) {
 		yf.Status != "failed" || yf.Error == nil || *yf.Error != "no_ticker" || got.Result != nil {
 		t.Errorf("job from the log = %s", mustMarshal(t, got))
 	}
-	// Once projected, the answer is the same.
+	// Once projected, the jobs list (read from the projection) shows the
+	// same job: the log's fold and the projection's agree.
 	if err := rs.runner.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var projected JobStatus
-	rs.get(t, "/api/enrich/status/"+id.String(), &projected)
-	if mustMarshal(t, projected) != mustMarshal(t, got) {
+	if projected := projectedJob(t, rs, id); mustMarshal(t, projected) != mustMarshal(t, got) {
 		t.Errorf("projected %s\nfrom log  %s", mustMarshal(t, projected), mustMarshal(t, got))
 	}
+
+	// The projection now has a row for the job. An outcome it has not
+	// reached yet still shows: a client reads its own writes even when a
+	// projected row exists and lags the stream.
+	projectiontest.Append(t, rs.store, domain.JobStream(id), domain.ProviderFetched{
+		JobID: id, Domain: domain.MustParseDomain("fresh-request.com"), Provider: domain.ProviderBuiltWith,
+		Data: projectiontest.Tech, LatencyMS: 80, Attempts: 1, HTTPStatus: 200,
+	})
+	var later JobStatus
+	rs.get(t, "/api/enrich/status/"+id.String(), &later)
+	if bw := later.Providers["builtwith"]; bw.Status != "fetched" || later.Progress != 100 {
+		t.Errorf("status behind the job's stream: builtwith %+v, progress %d", bw, later.Progress)
+	}
+	if stale := projectedJob(t, rs, id); stale.Providers["builtwith"].Status != "pending" {
+		t.Fatalf("the projection was expected to lag, and shows builtwith %+v", stale.Providers["builtwith"])
+	}
+}
+
+// projectedJob finds a job in GET /api/enrich/jobs, which reads the jobs
+// projection.
+func projectedJob(t *testing.T, rs *readServer, id uuid.UUID) JobStatus {
+	t.Helper()
+	var list JobList
+	if status := rs.get(t, "/api/enrich/jobs?per_page=200", &list); status != http.StatusOK {
+		t.Fatalf("list jobs: status %d", status)
+	}
+	for _, j := range list.Data {
+		if j.JobID == id {
+			return j
+		}
+	}
+	t.Fatalf("job %s not in the projected list", id)
+	return JobStatus{}
 }
 
 func TestReadRoutesWithoutReadModels(t *testing.T) {

@@ -24,8 +24,8 @@ type ReadModels interface {
 }
 
 // JobStreams reads a job's events from the log; postgres.EventStore
-// implements it. The status route folds them itself when the jobs
-// projection has not caught up with a job that was just requested.
+// implements it. The status route folds them itself, so a client always
+// reads its own writes, however far the jobs projection lags.
 type JobStreams interface {
 	ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]domain.RecordedEvent, error)
 }

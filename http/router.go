@@ -35,8 +35,8 @@ type Deps struct {
 
 	// Reads serves the dashboard's read routes; without it they answer 503.
 	Reads ReadModels
-	// JobStreams lets the job status route answer from the event log for a
-	// job the jobs projection has not reached yet.
+	// JobStreams lets the job status route answer from the event log, never
+	// behind the job's stream; without it the jobs projection answers.
 	JobStreams JobStreams
 }
 
