@@ -177,7 +177,7 @@ func assessPartnerTech(in ScoreInput) assessment {
 	if in.Tech != nil {
 		all = append(all, in.Tech.PartnerTech...)
 	}
-	platforms := distinctSorted(all)
+	platforms := DistinctNames(all)
 	if len(platforms) == 0 {
 		return assessment{detail: "no partner platform detected"}
 	}
@@ -203,8 +203,8 @@ const (
 )
 
 func assessGrowth(in ScoreInput) assessment {
-	triggers := distinctSorted(in.TriggerEvents)
-	hiring := distinctSorted(in.HiringSignals)
+	triggers := DistinctNames(in.TriggerEvents)
+	hiring := DistinctNames(in.HiringSignals)
 	f := growthTriggerShare*clamp01(float64(len(triggers))/growthSignalCap) +
 		growthHiringShare*clamp01(float64(len(hiring))/growthSignalCap)
 
@@ -347,9 +347,11 @@ func words(s string) []string {
 	})
 }
 
-// distinctSorted trims ss, drops blanks and case-insensitive duplicates
-// (keeping the first spelling) and sorts the rest case-insensitively.
-func distinctSorted(ss []string) []string {
+// DistinctNames trims ss, drops blanks and case-insensitive duplicates
+// (keeping the first spelling) and sorts the rest case-insensitively. Scoring
+// reads platforms and signals this way, and the tech-stack adapter stores
+// technology lists this way, so both agree on what counts as one name.
+func DistinctNames(ss []string) []string {
 	seen := make(map[string]bool, len(ss))
 	var out []string
 	for _, s := range ss {

@@ -8,7 +8,6 @@ package techstack
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/partnerforge/partnerforge/domain"
 )
@@ -16,21 +15,10 @@ import (
 // Build makes the stack from technology names as a provider reported them.
 // Names are de-duplicated (case-insensitively) and sorted for stable events.
 func Build(source string, names []string) domain.TechStack {
-	seen := make(map[string]bool, len(names))
-	techs := make([]string, 0, len(names))
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		key := strings.ToLower(n)
-		if n == "" || seen[key] {
-			continue
-		}
-		seen[key] = true
-		techs = append(techs, n)
+	techs := domain.DistinctNames(names)
+	if techs == nil {
+		techs = []string{} // stored as [], never null
 	}
-	slices.SortFunc(techs, func(a, b string) int {
-		return strings.Compare(strings.ToLower(a), strings.ToLower(b))
-	})
-
 	stack := domain.TechStack{Technologies: techs, Source: source}
 	found := detect(domain.SearchVendors, techs)
 	if len(found) > 0 {

@@ -69,3 +69,13 @@ func TestDetectedVendorsHaveAScoringClass(t *testing.T) {
 		}
 	}
 }
+
+// An empty list is stored as [], not null, so events stay the same shape.
+func TestBuildEmptyListIsNotNil(t *testing.T) {
+	t.Parallel()
+	for _, names := range [][]string{nil, {" ", ""}} {
+		if got := techstack.Build("builtwith", names); got.Technologies == nil {
+			t.Errorf("Build(%q).Technologies is nil, want an empty list", names)
+		}
+	}
+}
