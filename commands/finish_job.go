@@ -10,8 +10,9 @@ import (
 )
 
 // JobHandler records provider outcomes and ends jobs. The enrichment runtime
-// calls it from watermill handlers (with a store bound to the subscriber's
-// transaction) and from its workers and sweeper.
+// calls it from watermill handlers, workers and the sweeper, always with the
+// pool's event store: handlers write through their own connections, never in
+// the subscriber's transaction.
 type JobHandler struct {
 	now Clock
 }

@@ -7,10 +7,11 @@ import (
 )
 
 // ScoringModelVersion names the rules ComputeScore applies and is stored with
-// every score. Bump it whenever a weight, threshold or map in scoring.go or
-// scoring_factors.go changes, so that scores from different models are never read as comparable;
-// docs/scoring.md describes the current model.
-const ScoringModelVersion = "icp-v1"
+// every score. Bump it whenever a weight, threshold or map in scoring.go,
+// scoring_factors.go or a search vendor's class in vendors.go changes, so that
+// scores from different models are never read as comparable; docs/scoring.md
+// describes the current model and its history.
+const ScoringModelVersion = "icp-v2"
 
 // Factor names, in Breakdown order. They are stored in events: never rename.
 const (
@@ -34,7 +35,7 @@ const (
 // any field empty: missing data earns no points, it never fails.
 type ScoreInput struct {
 	Vertical string
-	// Country is carried for later models; icp-v1 does not score it.
+	// Country is carried for later models; icp-v2 does not score it.
 	Country     string
 	PartnerTech []string
 	Tech        *TechStack

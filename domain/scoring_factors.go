@@ -32,7 +32,7 @@ func assessTraffic(in ScoreInput) assessment {
 	}
 }
 
-// Revenue: annual revenue on a log scale. It is taken as reported; icp-v1
+// Revenue: annual revenue on a log scale. It is taken as reported; the model
 // does not convert currencies.
 const (
 	revenueFloor   = 10e6 // revenue earning nothing
@@ -104,38 +104,19 @@ func assessVertical(in ScoreInput) assessment {
 }
 
 // vendorClass is how strong a case the current site search makes for a
-// switch to Algolia.
+// switch to Algolia. Which vendor is in which class is in vendors.go.
 type vendorClass struct {
 	fraction float64
 	kind     string
 	verdict  string
 }
 
-var (
-	vendorLegacy     = vendorClass{1, "legacy or self-hosted search", "strong displacement case"}
-	vendorNative     = vendorClass{1, "native platform search", "strong displacement case"}
-	vendorCompetitor = vendorClass{0.75, "competing SaaS search", "displacement possible"}
-	vendorUnknown    = vendorClass{0.5, "unclassified search vendor", "worth qualifying"}
-	vendorNone       = vendorClass{0.3, "no site search detected", "room for a first search product"}
-)
-
-// searchVendors classifies a vendor by the words of its name (lower case);
-// the first word found here decides. Unlisted vendors are vendorUnknown.
-var searchVendors = map[string]vendorClass{
-	"solr": vendorLegacy, "elasticsearch": vendorLegacy, "elastic": vendorLegacy, "opensearch": vendorLegacy,
-	"lucene": vendorLegacy, "sphinx": vendorLegacy, "endeca": vendorLegacy,
-
-	"native": vendorNative, "magento": vendorNative, "adobe": vendorNative, "shopify": vendorNative,
-	"bigcommerce": vendorNative, "salesforce": vendorNative, "demandware": vendorNative, "sfcc": vendorNative,
-	"hybris": vendorNative, "sap": vendorNative, "commercetools": vendorNative, "vtex": vendorNative,
-	"woocommerce": vendorNative,
-
-	"coveo": vendorCompetitor, "bloomreach": vendorCompetitor, "constructor": vendorCompetitor,
-	"lucidworks": vendorCompetitor, "searchspring": vendorCompetitor, "klevu": vendorCompetitor,
-	"unbxd": vendorCompetitor, "hawksearch": vendorCompetitor, "sli": vendorCompetitor,
-	"fredhopper": vendorCompetitor, "attraqt": vendorCompetitor, "doofinder": vendorCompetitor,
-	"searchanise": vendorCompetitor, "findify": vendorCompetitor, "swiftype": vendorCompetitor,
-	"yext": vendorCompetitor, "reflektion": vendorCompetitor, "loop54": vendorCompetitor,
+var vendorClasses = map[SearchClass]vendorClass{
+	SearchLegacy:     {1, "legacy or self-hosted search", "strong displacement case"},
+	SearchNative:     {1, "native platform search", "strong displacement case"},
+	SearchCompetitor: {0.75, "competing SaaS search", "displacement possible"},
+	SearchUnknown:    {0.5, "unclassified search vendor", "worth qualifying"},
+	SearchNone:       {0.3, "no site search detected", "room for a first search product"},
 }
 
 func assessDisplacement(in ScoreInput) assessment {
@@ -147,18 +128,17 @@ func assessDisplacement(in ScoreInput) assessment {
 		return assessment{detail: "no tech stack data"}
 	}
 	if vendor == "" {
+		none := vendorClasses[SearchNone]
 		return assessment{
-			fraction: vendorNone.fraction,
-			detail:   vendorNone.kind,
-			reason:   "No site search detected — " + vendorNone.verdict,
+			fraction: none.fraction,
+			detail:   none.kind,
+			reason:   "No site search detected — " + none.verdict,
 		}
 	}
-	class := vendorUnknown
-	for _, w := range words(vendor) {
-		if c, ok := searchVendors[w]; ok {
-			class = c
-			break
-		}
+	class, ok := vendorClasses[ClassifySearchVendor(vendor)]
+	if !ok {
+		// SearchOurs: unreachable, usesAlgolia excluded it above.
+		class = vendorClasses[SearchUnknown]
 	}
 	return assessment{
 		fraction: class.fraction,
@@ -186,7 +166,7 @@ func usesAlgolia(in ScoreInput) bool {
 		return true
 	}
 	vendor, _ := searchVendor(in)
-	return strings.Contains(strings.ToLower(vendor), "algolia")
+	return strings.Contains(strings.ToLower(vendor), strings.ToLower(AlgoliaVendor))
 }
 
 // assessPartnerTech is all or nothing: one partner platform is what makes a
@@ -197,7 +177,7 @@ func assessPartnerTech(in ScoreInput) assessment {
 	if in.Tech != nil {
 		all = append(all, in.Tech.PartnerTech...)
 	}
-	platforms := distinctSorted(all)
+	platforms := DistinctNames(all)
 	if len(platforms) == 0 {
 		return assessment{detail: "no partner platform detected"}
 	}
@@ -223,8 +203,8 @@ const (
 )
 
 func assessGrowth(in ScoreInput) assessment {
-	triggers := distinctSorted(in.TriggerEvents)
-	hiring := distinctSorted(in.HiringSignals)
+	triggers := DistinctNames(in.TriggerEvents)
+	hiring := DistinctNames(in.HiringSignals)
 	f := growthTriggerShare*clamp01(float64(len(triggers))/growthSignalCap) +
 		growthHiringShare*clamp01(float64(len(hiring))/growthSignalCap)
 
@@ -367,9 +347,11 @@ func words(s string) []string {
 	})
 }
 
-// distinctSorted trims ss, drops blanks and case-insensitive duplicates
-// (keeping the first spelling) and sorts the rest case-insensitively.
-func distinctSorted(ss []string) []string {
+// DistinctNames trims ss, drops blanks and case-insensitive duplicates
+// (keeping the first spelling) and sorts the rest case-insensitively. Scoring
+// reads platforms and signals this way, and the tech-stack adapter stores
+// technology lists this way, so both agree on what counts as one name.
+func DistinctNames(ss []string) []string {
 	seen := make(map[string]bool, len(ss))
 	var out []string
 	for _, s := range ss {

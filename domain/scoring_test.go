@@ -110,13 +110,13 @@ func TestComputeScoreEmptyInput(t *testing.T) {
 	}
 }
 
-// TestComputeScoreStrongTarget pins icp-v1 on one input. If it fails after a
+// TestComputeScoreStrongTarget pins icp-v2 on one input. If it fails after a
 // deliberate model change, bump ScoringModelVersion and update docs/scoring.md.
 func TestComputeScoreStrongTarget(t *testing.T) {
 	t.Parallel()
 	s := ComputeScore(strongTarget())
 	want := Score{
-		ModelVersion: "icp-v1",
+		ModelVersion: "icp-v2",
 		Value:        86,
 		Tier:         1,
 		TierName:     "Hot",
@@ -215,6 +215,9 @@ func TestDisplacementVendors(t *testing.T) {
 		{"lucidworks", &TechStack{SearchVendor: "Lucidworks Fusion"}, "", 15},
 		{"searchspring", &TechStack{SearchVendor: "SearchSpring"}, "", 15},
 		{"klevu", &TechStack{SearchVendor: "klevu"}, "", 15},
+		{"nosto", &TechStack{SearchVendor: "Nosto Search"}, "", 15},
+		{"vertex ai", &TechStack{SearchVendor: "Google Vertex AI Search"}, "", 15},
+		{"cloudsearch", &TechStack{SearchVendor: "Amazon CloudSearch"}, "", 20},
 		{"unknown vendor", &TechStack{SearchVendor: "Acme Find"}, "", 10},
 		{"none detected", &TechStack{}, "", 6},
 		{"no stack data", nil, "", 0},

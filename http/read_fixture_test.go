@@ -90,15 +90,7 @@ func (f fixtureTarget) profile() domain.TargetProfile {
 func newReadServer(t *testing.T, options ...func(*readServer, *Deps)) *readServer {
 	t.Helper()
 	ctx := context.Background()
-	d, err := pgtest.Create(ctx, pgtest.ServerURL())
-	if err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := d.Drop(context.Background()); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-	})
+	d := pgtest.NewDB(t)
 	rs := &readServer{db: d, store: postgres.NewEventStore(d.Pool)}
 	profiles := make([]domain.TargetProfile, len(readFixture))
 	for i, f := range readFixture {
@@ -112,6 +104,7 @@ func newReadServer(t *testing.T, options ...func(*readServer, *Deps)) *readServe
 			Domain: p.Domain, RequestedBy: who, At: base.Add(time.Duration(i) * time.Hour), Fetched: projectiontest.AllFetched(), Profile: &p,
 		}))
 	}
+	var err error
 	if rs.runner, err = projections.NewRunner(d.Pool, projections.Config{}, projections.All()...); err != nil {
 		t.Fatal(err)
 	}

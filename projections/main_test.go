@@ -19,16 +19,7 @@ func TestMain(m *testing.M) { pgtest.Run(m, &db) }
 // tables or rebuild them and so must not see other tests' events.
 func isolated(t *testing.T) *pgtest.Database {
 	t.Helper()
-	d, err := pgtest.Create(context.Background(), pgtest.ServerURL())
-	if err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := d.Drop(context.Background()); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-	})
-	return d
+	return pgtest.NewDB(t)
 }
 
 func newRunner(t *testing.T, d *pgtest.Database, ps ...projections.Projection) *projections.Runner {

@@ -5,7 +5,7 @@
 //
 //	POST /api/enrich ─► RequestEnrichment ─► EnrichmentRequested (job stream)
 //	      │ watermill "enrichment_dispatcher": enqueue one fetch task per provider
-//	      ▼ (in the subscriber's transaction: quick)
+//	      ▼ (quick: the subscriber's transaction stays open meanwhile)
 //	fetch_tasks ─► worker pool: lease, call the provider (outside any
 //	      │        transaction), append ProviderFetched/ProviderFailed, delete task
 //	      ▼ watermill "enrichment_completion": when every provider reported,

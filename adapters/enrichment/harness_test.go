@@ -75,12 +75,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, db: o.db, fx: o.fx}
 	if h.db == nil {
-		db, err := pgtest.Create(ctx, pgtest.ServerURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.db = db
-		t.Cleanup(func() { _ = db.Drop(context.Background()) })
+		h.db = pgtest.NewDB(t)
 	}
 	if h.fx == nil {
 		fx, err := fixtures.Start(context.Background(), fixtures.Options{Synthesize: o.synthesize}) // outlives a harness restart

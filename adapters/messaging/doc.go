@@ -7,5 +7,7 @@
 // they were stored. One consumer group is handled strictly sequentially (a
 // watermill-sql property), and any open writing transaction holds delivery
 // back for every topic, so handlers must be quick: slow work such as provider
-// calls runs outside the subscriber's transaction.
+// calls runs in the enrichment worker pool, not in a handler. Handlers write
+// through their own connections, never in the subscriber's transaction
+// (router.go says why).
 package messaging

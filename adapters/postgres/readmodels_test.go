@@ -21,11 +21,7 @@ import (
 func projectedDB(t *testing.T) (*pgtest.Database, uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := pgtest.Create(ctx, pgtest.ServerURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Drop(context.Background()) })
+	d := pgtest.NewDB(t)
 	store := postgres.NewEventStore(d.Pool)
 	a := projectiontest.Profile("under-score.com", "Under_Score Ltd", "Fashion", "US", 85)
 	b := projectiontest.Profile("percent.com", "100% Wool", "Fashion", "", 45)

@@ -95,8 +95,11 @@ func (q *WorkQueue) Queued(ctx context.Context, jobID uuid.UUID) (bool, error) {
 	return ok, nil
 }
 
-// Finish removes a finished job's work; the completion handler does it inside
-// its transaction.
+// Finish removes a finished job's work through db. Its callers, the
+// completion handler and the sweeper, pass the pool and call it after the
+// job's end has been stored, not in one transaction with it: if the process
+// stops in between, the work stays until the sweeper finds it stalled, ends
+// the job again (which stores nothing new) and removes it.
 func (q *WorkQueue) Finish(ctx context.Context, db gen.DBTX, jobID uuid.UUID) error {
 	if err := gen.New(db).DeleteWork(ctx, jobID); err != nil {
 		return fmt.Errorf("finish work of job %s: %w", jobID, err)

@@ -84,16 +84,7 @@ func TestBinary(t *testing.T) {
 }
 
 func testServe(t *testing.T, bin string) {
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, pgtest.ServerURL())
-	if err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Drop(context.Background()); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-	})
+	db := pgtest.NewDB(t)
 	db.Pool.Close() // the binary opens its own pool
 
 	addr := freeAddr(t)

@@ -23,11 +23,7 @@ func TestImportDemoShowsTheLegacyList(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := context.Background()
-	db, err := pgtest.Create(ctx, pgtest.ServerURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	db := pgtest.NewDB(t)
 	env := map[string]string{"DATABASE_URL": db.URL, "LOG_LEVEL": "error"}
 	cli := func(args ...string) string {
 		t.Helper()

@@ -46,6 +46,23 @@ type Database struct {
 	adminURL string
 }
 
+// NewDB gives one test (or benchmark) a database of its own: created,
+// migrated, and dropped with its pool closed when the test ends. For a
+// database shared by a whole package, use Run from TestMain.
+func NewDB(t testing.TB) *Database {
+	t.Helper()
+	d, err := Create(context.Background(), ServerURL())
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := d.Drop(context.Background()); err != nil {
+			t.Errorf("pgtest: %v", err)
+		}
+	})
+	return d
+}
+
 // Run is for TestMain: it creates and migrates a database, exposes it through
 // *db, runs the tests and drops the database.
 //
@@ -76,9 +93,9 @@ func Create(ctx context.Context, adminURL string) (*Database, error) {
 	if err != nil {
 		return nil, err
 	}
-	admin, err := pgx.Connect(ctx, adminURL)
+	admin, err := connectAdmin(ctx, adminURL)
 	if err != nil {
-		return nil, fmt.Errorf("connect to test server (set PARTNERFORGE_TEST_DATABASE_URL): %w", err)
+		return nil, err
 	}
 	defer admin.Close(ctx)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
@@ -123,6 +140,27 @@ func (d *Database) Drop(ctx context.Context) error {
 		return fmt.Errorf("drop database %s: %w", d.Name, err)
 	}
 	return nil
+}
+
+// connectTimeout bounds the first connection, so an unreachable server fails
+// the tests at once instead of hanging them.
+const connectTimeout = 10 * time.Second
+
+// connectAdmin connects to the test server, with one message that says what
+// to do when no server answers.
+func connectAdmin(ctx context.Context, adminURL string) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		where := "the test server"
+		if u, perr := url.Parse(adminURL); perr == nil {
+			where = u.Redacted()
+		}
+		return nil, fmt.Errorf("PostgreSQL is unreachable at %s: start it, point PARTNERFORGE_TEST_DATABASE_URL at a server, "+
+			"or run make test, which finds or starts one: %w", where, err)
+	}
+	return conn, nil
 }
 
 func randomName() (string, error) {

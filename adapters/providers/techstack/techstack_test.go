@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/partnerforge/partnerforge/adapters/providers/techstack"
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 func TestBuild(t *testing.T) {
@@ -44,5 +45,37 @@ func TestBuildDeduplicatesAndSorts(t *testing.T) {
 	got := techstack.Build("similarweb", []string{"react", "Akamai", " React ", "", "akamai"})
 	if !slices.Equal(got.Technologies, []string{"Akamai", "react"}) || got.Source != "similarweb" {
 		t.Errorf("got %+v", got)
+	}
+}
+
+// Every vendor the adapter can detect has a known class in scoring: it is
+// detected under its own name, and that name scores as its class, never as an
+// unclassified vendor.
+func TestDetectedVendorsHaveAScoringClass(t *testing.T) {
+	t.Parallel()
+	for _, v := range domain.SearchVendors {
+		for _, m := range v.Match {
+			t.Run(v.Name+"/"+m, func(t *testing.T) {
+				t.Parallel()
+				got := techstack.Build("builtwith", []string{m})
+				if got.SearchVendor != v.Name {
+					t.Fatalf("technology %q detected as %q, want %q", m, got.SearchVendor, v.Name)
+				}
+				class := domain.ClassifySearchVendor(got.SearchVendor)
+				if class != v.Class || class == domain.SearchUnknown {
+					t.Errorf("vendor %q scores as %q, want %q", got.SearchVendor, class, v.Class)
+				}
+			})
+		}
+	}
+}
+
+// An empty list is stored as [], not null, so events stay the same shape.
+func TestBuildEmptyListIsNotNil(t *testing.T) {
+	t.Parallel()
+	for _, names := range [][]string{nil, {" ", ""}} {
+		if got := techstack.Build("builtwith", names); got.Technologies == nil {
+			t.Errorf("Build(%q).Technologies is nil, want an empty list", names)
+		}
 	}
 }
