@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/eventstoretest"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
 	"github.com/partnerforge/partnerforge/domain"
 )
 
@@ -284,5 +286,44 @@ CREATE CONSTRAINT TRIGGER events_fail_at_commit AFTER INSERT ON events
 		if len(evs) != 0 {
 			t.Errorf("stream %s holds %d events after a failed commit", s, len(evs))
 		}
+	}
+}
+
+// A logically restored database has events positioned past the server's
+// transaction counter; migrating (or serving) it would order new events
+// before stored ones, so the check refuses it.
+func TestPositionsAheadOfTheServerAreRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := pgtest.NewDB(t)
+	if err := postgres.CheckPositions(ctx, d.Pool); err != nil {
+		t.Fatalf("empty log: %v", err)
+	}
+	store := postgres.NewEventStore(d.Pool)
+	if _, err := store.Append(ctx, eventstoretest.UniqueStream("target"), domain.NoStream, eventstoretest.NewEvent(t, "A", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.CheckPositions(ctx, d.Pool); err != nil {
+		t.Fatalf("log written by this server: %v", err)
+	}
+	// What a restore onto a younger server looks like: a stored event from
+	// a transaction the server has not reached.
+	_, err := d.Pool.Exec(ctx, `
+INSERT INTO events (position, stream_id, stream_version, event_id, event_type, data)
+VALUES ((pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000) << 20, $1, 1, $2, 'A', '{}')`,
+		eventstoretest.UniqueStream("target"), uuid.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.CheckPositions(ctx, d.Pool); !errors.Is(err, postgres.ErrPositionsBehind) {
+		t.Fatalf("restored log: %v, want ErrPositionsBehind", err)
+	}
+	m, err := postgres.NewMigrator(d.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Up(ctx, slog.New(slog.DiscardHandler)); !errors.Is(err, postgres.ErrPositionsBehind) {
+		t.Fatalf("migrate up on a restored log: %v, want ErrPositionsBehind", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 // Migrator applies the embedded migrations with goose.
 type Migrator struct {
+	pool     *pgxpool.Pool
 	db       *sql.DB
 	provider *goose.Provider
 }
@@ -29,14 +30,19 @@ func NewMigrator(pool *pgxpool.Pool) (*Migrator, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}
-	return &Migrator{db: db, provider: p}, nil
+	return &Migrator{pool: pool, db: db, provider: p}, nil
 }
 
 // Close releases the migrator's handle (not the pool).
 func (m *Migrator) Close() error { return m.db.Close() }
 
-// Up applies every pending migration.
+// Up applies every pending migration. It refuses to touch a database whose
+// event positions are ahead of the server's transaction ids (CheckPositions):
+// a logical restore that has to be repaired first.
 func (m *Migrator) Up(ctx context.Context, log *slog.Logger) error {
+	if err := CheckPositions(ctx, m.pool); err != nil {
+		return fmt.Errorf("migrate up: %w", err)
+	}
 	results, err := m.provider.Up(ctx)
 	for _, r := range results {
 		log.Info("migration applied", slog.Int64("version", r.Source.Version), slog.String("file", r.Source.Path), slog.Duration("took", r.Duration))

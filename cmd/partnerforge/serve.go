@@ -33,6 +33,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer pool.Close()
+	// Appending to a logically restored log would misorder events for good.
+	if err := postgres.CheckPositions(ctx, pool); err != nil {
+		return err
+	}
 
 	migrator, err := postgres.NewMigrator(pool)
 	if err != nil {
