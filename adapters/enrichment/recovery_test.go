@@ -95,6 +95,21 @@ func TestStaleDispatchAddsNoWork(t *testing.T) {
 		t.Fatalf("job %s", job.Status())
 	}
 	ctx := context.Background()
+	// The job's end is stored before its work is dropped: wait for both.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		queued, err := h.queue.Queued(ctx, job.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !queued {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ended job's work was never dropped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	// What the dispatcher saw before the job moved on: the request alone.
 	if err := h.queue.Enqueue(ctx, job.Request(), job.Request().Providers, openedJobVersion); err != nil {
 		t.Fatal(err)
@@ -178,7 +193,7 @@ func TestExpiredJobFails(t *testing.T) {
 		t.Fatalf("status %s, want failed", job.Status())
 	}
 	evs := h.stream(domain.JobStream(acc.JobID))
-	last, _ := domain.Decode(evs[len(evs)-1].Type, evs[len(evs)-1].Data)
+	last, _ := domain.Decode(evs[len(evs)-1])
 	if f, ok := last.(domain.EnrichmentFailed); !ok || f.Reason != domain.FailureExpired {
 		t.Fatalf("last event %#v, want EnrichmentFailed{expired}", last)
 	}

@@ -64,7 +64,7 @@ func (s *EventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAp
 			failed int
 			err    error
 		)
-		res, failed, err = s.appendParts(ctx, s.pool, parts)
+		res, failed, err = s.appendOnPooledConn(ctx, parts)
 		if err == nil {
 			return res, nil
 		}
@@ -130,6 +130,18 @@ func (t *TxEventStore) AppendStreams(ctx context.Context, parts ...domain.Stream
 	}
 }
 
+// appendOnPooledConn runs appendParts on a connection held for the whole
+// call: appendParts closes the batch twice, and a pool's batch gives its
+// connection back to the pool on the first close.
+func (s *EventStore) appendOnPooledConn(ctx context.Context, parts []domain.StreamAppend) ([]domain.AppendResult, int, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("append: %w", err)
+	}
+	defer conn.Release()
+	return s.appendParts(ctx, conn, parts)
+}
+
 // appendParts sends every part's statement in one round trip (a pgx batch)
 // and says which part failed. Outside an explicit transaction the batch runs
 // as one implicit transaction, and every refusal raises, so the parts commit
@@ -168,7 +180,8 @@ func (s *EventStore) appendParts(ctx context.Context, db gen.DBTX, parts []domai
 	// transaction that is where a failed commit shows (a deferred check, a
 	// serialization failure, a connection lost at the last moment): every
 	// statement answered, and still nothing is stored. Closing again returns
-	// the saved error. A commit whose answer was lost may in fact have
+	// the saved error (db must be a connection or a transaction, not a pool:
+	// see appendOnPooledConn). A commit whose answer was lost may in fact have
 	// succeeded; the caller's retry with the same event ids then resolves to
 	// an idempotent no-op.
 	if err := batch.Close(); err != nil && failed < 0 {
