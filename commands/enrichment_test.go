@@ -136,7 +136,7 @@ func (w *world) lastScore(d string) (domain.ScoreComputed, bool) {
 	}
 	for i := len(evs) - 1; i >= 0; i-- {
 		if evs[i].Type == domain.TypeScoreComputed {
-			e, err := domain.Decode(evs[i].Type, evs[i].Data)
+			e, err := domain.Decode(evs[i])
 			if err != nil {
 				w.t.Fatal(err)
 			}
@@ -165,8 +165,8 @@ func TestPartialRefreshKeepsWhatIsKnown(t *testing.T) {
 	w.importTarget("costco.com")
 	full := w.run("costco.com", false, nil, nil)
 	before, _ := w.lastScore("costco.com")
-	if before.Score.TierName != "Hot" || domain.LevelOf(before.Inputs) != domain.LevelFull {
-		t.Fatalf("full refresh scored %d %s from %v, want Hot and full", before.Score.Value, before.Score.TierName, before.Inputs)
+	if before.Score.TierName != "Hot" || before.Level() != domain.LevelFull {
+		t.Fatalf("full refresh scored %d %s from %v, want Hot and full", before.Score.Value, before.Score.TierName, before.Sources)
 	}
 
 	// The docs' example: a forced SimilarWeb-only refresh, same figures.
@@ -176,7 +176,7 @@ func TestPartialRefreshKeepsWhatIsKnown(t *testing.T) {
 	if after.Score.Value != before.Score.Value || after.Score.TierName != before.Score.TierName {
 		t.Fatalf("SimilarWeb-only refresh took the score from %d %s to %d %s", before.Score.Value, before.Score.TierName, after.Score.Value, after.Score.TierName)
 	}
-	if got := domain.LevelOf(after.Inputs); got != domain.LevelFull {
+	if got := after.Level(); got != domain.LevelFull {
 		t.Errorf("level after a partial refresh %s, want full", got)
 	}
 	for _, f := range after.Score.Breakdown {
@@ -243,7 +243,7 @@ func TestScoreOfAnyRefreshSequenceEqualsFullRefresh(t *testing.T) {
 					t.Fatalf("step %d asked %v failed %v: score %d %v, want %d %v", step, asked, failed,
 						got.Score.Value, got.Score.Breakdown, want.Score.Value, want.Score.Breakdown)
 				}
-				if lvl := domain.LevelOf(got.Inputs); lvl != domain.LevelFull {
+				if lvl := got.Level(); lvl != domain.LevelFull {
 					t.Fatalf("step %d: level %s, want full", step, lvl)
 				}
 			}
@@ -431,7 +431,7 @@ func TestExpiredJobFailsAndFreesTheSlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := domain.Decode(evs[len(evs)-1].Type, evs[len(evs)-1].Data)
+	e, err := domain.Decode(evs[len(evs)-1])
 	if err != nil {
 		t.Fatal(err)
 	}

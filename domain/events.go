@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -95,14 +96,15 @@ type ScoreComputed struct {
 	JobID  uuid.UUID `json:"job_id"`
 	Domain Domain    `json:"domain"`
 	Score  Score     `json:"score"`
-	// Inputs names, per input group, where the data came from: a provider,
-	// the imported profile, or none.
-	Inputs map[string]string `json:"inputs"`
-	// Sources details Inputs: the event each group's data is from, the job
-	// that fetched it, and its age when the score was computed. Absent in
-	// events stored before it existed.
-	Sources map[InputGroup]InputSource `json:"sources,omitempty"`
+	// Sources names, per input group, where the score's data came from (a
+	// provider, the imported profile, or none), the event it is from, the
+	// job that fetched it, and its age when the score was computed.
+	// Version 1 of the event also had "inputs", the source names alone.
+	Sources map[InputGroup]InputSource `json:"sources"`
 }
+
+// Level is how complete the knowledge the score was computed from is.
+func (s ScoreComputed) Level() string { return LevelOf(s.Sources) }
 
 // --- job stream ----------------------------------------------------------------
 
@@ -224,6 +226,16 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeImportBatchReverted:  decodeAs[ImportBatchReverted],
 }
 
+// EventTypes lists every event type the log may hold, sorted.
+func EventTypes() []string {
+	types := make([]string, 0, len(decoders))
+	for t := range decoders {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	return types
+}
+
 func decodeAs[T Event](data []byte) (Event, error) {
 	var e T
 	if err := json.Unmarshal(data, &e); err != nil {
@@ -232,15 +244,20 @@ func decodeAs[T Event](data []byte) (Event, error) {
 	return e, nil
 }
 
-// Decode turns a stored event's payload back into its type.
-func Decode(eventType string, data []byte) (Event, error) {
-	dec, ok := decoders[eventType]
+// Decode turns a stored event's payload back into its type, at the type's
+// current schema version (see upcast.go).
+func Decode(re RecordedEvent) (Event, error) {
+	dec, ok := decoders[re.Type]
 	if !ok {
-		return nil, fmt.Errorf("decode event: unknown type %q", eventType)
+		return nil, fmt.Errorf("decode event: unknown type %q", re.Type)
+	}
+	data, err := upcast(re)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", re.Type, err)
 	}
 	e, err := dec(data)
 	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", eventType, err)
+		return nil, fmt.Errorf("decode %s: %w", re.Type, err)
 	}
 	return e, nil
 }
@@ -264,7 +281,7 @@ func EncodeWithID(id uuid.UUID, e Event, meta Metadata) (EventData, error) {
 	if err != nil {
 		return EventData{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
 	}
-	return EventData{ID: id, Type: e.EventType(), SchemaVersion: 1, Data: data, Metadata: meta}, nil
+	return EventData{ID: id, Type: e.EventType(), SchemaVersion: SchemaVersion(e.EventType()), Data: data, Metadata: meta}, nil
 }
 
 // eventIDSpace namespaces the deterministic event ids.

@@ -35,7 +35,7 @@ type ImportBatch struct {
 func LoadImportBatch(events []RecordedEvent) (*ImportBatch, error) {
 	b := &ImportBatch{}
 	for _, re := range events {
-		e, err := Decode(re.Type, re.Data)
+		e, err := Decode(re)
 		if err != nil {
 			return nil, err
 		}

@@ -106,7 +106,7 @@ var ErrNoJob = errors.New("enrichment job not found")
 func LoadJob(events []RecordedEvent) (*Job, error) {
 	j := &Job{outcomes: map[Provider]ProviderOutcome{}, outcomeEvents: map[Provider]recordedAs{}}
 	for _, re := range events {
-		e, err := Decode(re.Type, re.Data)
+		e, err := Decode(re)
 		if err != nil {
 			return nil, err
 		}
@@ -220,7 +220,7 @@ func (j *Job) Finish(known Knowledge, now time.Time) (jobEvents, targetEvents []
 	}
 	in, sources := ScoreInputFor(known, fetched, now)
 	score := ComputeScore(in)
-	scored := ScoreComputed{JobID: id, Domain: d, Score: score, Inputs: SourceNames(sources), Sources: sources}
+	scored := ScoreComputed{JobID: id, Domain: d, Score: score, Sources: sources}
 	if len(failed) > 0 {
 		return []Event{EnrichmentPartial{JobID: id, Domain: d, Score: score.Value, Tier: score.Tier, Failed: failed, FinishedAt: now}},
 			[]Event{scored, closed(JobPartial)}

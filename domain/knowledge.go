@@ -9,7 +9,7 @@ import (
 // InputGroup names one group of scoring inputs. Each group is fed by one
 // provider: tech by BuiltWith (whose answer may come from its SimilarWeb
 // fallback), traffic by SimilarWeb, financials by Yahoo Finance. The values
-// are keys of ScoreComputed.Inputs and Sources: never rename them.
+// are keys of ScoreComputed.Sources: never rename them.
 type InputGroup string
 
 const (
@@ -50,7 +50,7 @@ func GroupOf(p Provider) InputGroup {
 type InputSource struct {
 	// Source is the provider that answered ("builtwith", "similarweb" — also
 	// for BuiltWith's fallback —, "yahoo_finance"), SourceProfile or
-	// SourceNone. It is the value ScoreComputed.Inputs has always held.
+	// SourceNone.
 	Source string `json:"source"`
 	// EventID is the ProviderFetched or TargetImported event the data is
 	// from; zero for SourceNone.
@@ -87,9 +87,9 @@ const (
 // LevelOf names how complete the knowledge a score was computed from is.
 // Data from the imported profile counts: the level says what is known, not
 // what the last job fetched, so a partial refresh never lowers it.
-func LevelOf(inputs map[string]string) string {
+func LevelOf(sources map[InputGroup]InputSource) string {
 	known := func(g InputGroup) bool {
-		s := inputs[string(g)]
+		s := sources[g].Source
 		return s != "" && s != SourceNone
 	}
 	switch {

@@ -20,10 +20,22 @@ func TestLevelOf(t *testing.T) {
 		{nil, domain.LevelBasic},
 	}
 	for _, tt := range tests {
-		if got := domain.LevelOf(tt.inputs); got != tt.want {
+		if got := domain.LevelOf(sourcesNamed(tt.inputs)); got != tt.want {
 			t.Errorf("LevelOf(%v) = %s, want %s", tt.inputs, got, tt.want)
 		}
 	}
+}
+
+// sourcesNamed is sources with only their names, as a table reads best.
+func sourcesNamed(names map[string]string) map[domain.InputGroup]domain.InputSource {
+	if names == nil {
+		return nil
+	}
+	out := make(map[domain.InputGroup]domain.InputSource, len(names))
+	for g, n := range names {
+		out[domain.InputGroup(g)] = domain.InputSource{Source: n}
+	}
+	return out
 }
 
 func TestLevelRankOrdersLevels(t *testing.T) {

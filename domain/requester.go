@@ -54,7 +54,7 @@ type Requester struct {
 func LoadRequester(events []RecordedEvent) (*Requester, error) {
 	r := &Requester{open: map[uuid.UUID]time.Time{}}
 	for _, re := range events {
-		e, err := Decode(re.Type, re.Data)
+		e, err := Decode(re)
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,7 @@ import (
 )
 
 // Sources of a score's inputs besides the providers, as recorded in
-// ScoreComputed.Inputs.
+// ScoreComputed.Sources.
 const (
 	SourceProfile = "imported_profile"
 	SourceNone    = "none"
@@ -121,15 +121,6 @@ func (d ProviderData) For(g InputGroup) bool {
 	default:
 		return d.Financials != nil
 	}
-}
-
-// SourceNames is the short form of sources that ScoreComputed.Inputs keeps.
-func SourceNames(sources map[InputGroup]InputSource) map[string]string {
-	out := make(map[string]string, len(sources))
-	for g, s := range sources {
-		out[string(g)] = s.Source
-	}
-	return out
 }
 
 func trafficFromProfile(p *TargetProfile) *Traffic {

@@ -44,13 +44,17 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 			// The largest payload on the stream: decode only what the
 			// aggregate keeps, its sources, and skip the score.
 			var sc scoreSources
-			if err := json.Unmarshal(re.Data, &sc); err != nil {
+			data, err := upcast(re)
+			if err == nil {
+				err = json.Unmarshal(data, &sc)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("target stream %s version %d: decode %s: %w", re.StreamID, re.StreamVersion, re.Type, err)
 			}
-			t.applySources(sc, re.RecordedAt)
+			t.applySources(sc)
 			continue
 		}
-		e, err := Decode(re.Type, re.Data)
+		e, err := Decode(re)
 		if err != nil {
 			return nil, err
 		}
@@ -63,25 +67,12 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 
 // scoreSources is the part of ScoreComputed the aggregate folds.
 type scoreSources struct {
-	JobID   uuid.UUID                  `json:"job_id"`
-	Inputs  map[string]string          `json:"inputs"`
 	Sources map[InputGroup]InputSource `json:"sources"`
 }
 
-func (t *Target) applySources(sc scoreSources, recordedAt time.Time) {
+func (t *Target) applySources(sc scoreSources) {
 	for _, g := range InputGroups {
 		src, ok := sc.Sources[g]
-		if !ok && sc.Sources == nil {
-			// Stored before Sources existed: Inputs names the provider of
-			// each group this job fetched, and the outcome's id is derived
-			// from (job, provider) as RecordOutcome derives it.
-			name := sc.Inputs[string(g)]
-			if name == "" || name == SourceProfile || name == SourceNone {
-				continue
-			}
-			p := g.Provider()
-			src, ok = InputSource{Source: name, JobID: sc.JobID, EventID: EventID(sc.JobID.String(), "provider", string(p)), At: recordedAt}, true
-		}
 		if ok && src.fetched() {
 			src.AgeSeconds = 0
 			t.known[g] = src

@@ -191,7 +191,7 @@ func (r *Runner) step(ctx context.Context, p Projection) (int, int64, error) {
 			if !p.Handles(re.Type) {
 				continue
 			}
-			e, err := domain.Decode(re.Type, re.Data)
+			e, err := domain.Decode(re)
 			if err != nil {
 				return fmt.Errorf("event at position %d: %w", re.Position, err)
 			}

@@ -102,7 +102,7 @@ func applyProviderData(ctx context.Context, q *gen.Queries, d string, data domai
 
 func applyScore(ctx context.Context, q *gen.Queries, e domain.ScoreComputed, re domain.RecordedEvent) error {
 	s := e.Score
-	level := domain.LevelOf(e.Inputs)
+	level := e.Level()
 	breakdown, err := json.Marshal(nonNil(s.Breakdown))
 	if err != nil {
 		return fmt.Errorf("encode breakdown: %w", err)

@@ -65,13 +65,13 @@ func TestAllProvidersSucceed(t *testing.T) {
 		t.Fatalf("target stream %v, want %v", targetTypes, want)
 	}
 	scored := h.stream(domain.TargetStream(domain.MustParseDomain("costco.com")))[2]
-	ev, err := domain.Decode(scored.Type, scored.Data)
+	ev, err := domain.Decode(scored)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc := ev.(domain.ScoreComputed)
-	if sc.Score.ModelVersion != domain.ScoringModelVersion || sc.Score.Tier < 1 || sc.Score.Tier > 4 || sc.Inputs["traffic"] != "similarweb" {
-		t.Fatalf("score %+v inputs %v", sc.Score, sc.Inputs)
+	if sc.Score.ModelVersion != domain.ScoringModelVersion || sc.Score.Tier < 1 || sc.Score.Tier > 4 || sc.Sources[domain.GroupTraffic].Source != "similarweb" {
+		t.Fatalf("score %+v sources %v", sc.Score, sc.Sources)
 	}
 	// The requester's slot is released.
 	reqTypes := h.types(domain.RequesterStream("rep@example.com"))
@@ -95,7 +95,7 @@ func TestOneProviderFailsMakesPartial(t *testing.T) {
 		t.Fatalf("yahoo failed with %s, want no_ticker", code)
 	}
 	evs := h.stream(domain.JobStream(job.ID()))
-	last, _ := domain.Decode(evs[len(evs)-1].Type, evs[len(evs)-1].Data)
+	last, _ := domain.Decode(evs[len(evs)-1])
 	partial, ok := last.(domain.EnrichmentPartial)
 	if !ok || partial.Failed[domain.ProviderYahooFinance] != domain.FailureNoTicker || len(partial.Failed) != 1 {
 		t.Fatalf("last job event %#v", last)

@@ -114,7 +114,7 @@ func (h Handler) Handle(ctx context.Context, rec domain.RecordedEvent) error {
 	if !ok {
 		return nil
 	}
-	e, err := domain.Decode(rec.Type, rec.Data)
+	e, err := domain.Decode(rec)
 	if err != nil {
 		return fmt.Errorf("%s: decode event %s: %w", h.Name, rec.ID, err)
 	}

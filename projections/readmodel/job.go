@@ -75,7 +75,7 @@ func FoldJob(events []domain.RecordedEvent) (Job, error) {
 		started bool
 	)
 	for _, re := range events {
-		e, err := domain.Decode(re.Type, re.Data)
+		e, err := domain.Decode(re)
 		if err != nil {
 			return Job{}, err
 		}
