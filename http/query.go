@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // Paging limits of the list routes.
@@ -147,4 +149,38 @@ func (q *query) page() (page, perPage int) {
 		q.fail("page", "page is beyond any list")
 	}
 	return page, perPage
+}
+
+// domain returns a domain parameter normalised as targets are stored, so any
+// spelling of a target's domain finds it; "" when absent or blank.
+func (q *query) domain(name string) string {
+	v := q.text(name)
+	if v == "" {
+		return ""
+	}
+	d, err := domain.ParseDomain(v)
+	if err != nil {
+		q.fail(name, err.Error())
+		return ""
+	}
+	return d.String()
+}
+
+// jobStatus returns a job status parameter in any case; "" when absent or
+// blank. Anything else is refused with the list of statuses.
+func (q *query) jobStatus(name string) domain.JobStatus {
+	v := q.text(name)
+	if v == "" {
+		return ""
+	}
+	st, ok := domain.ParseJobStatus(v)
+	if !ok {
+		valid := make([]string, len(domain.JobStatuses))
+		for i, s := range domain.JobStatuses {
+			valid[i] = string(s)
+		}
+		q.fail(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(valid, ", "), truncate(v, 100)))
+		return ""
+	}
+	return st
 }
