@@ -3,6 +3,7 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections"
 	"github.com/partnerforge/partnerforge/projections/projectiontest"
 	"github.com/partnerforge/partnerforge/projections/readmodel"
 )
@@ -241,5 +243,51 @@ func TestTargetsCleanValues(t *testing.T) {
 				t.Errorf("event changed: %s", mustJSON(t, imported))
 			}
 		})
+	}
+}
+
+// Migration 00007 changes what the targets read model holds; on upgrade it
+// empties the model and moves its checkpoint back, so the rows projected
+// before (here: a country as the file spelled it) are replayed into the new
+// shape from the events.
+func TestCleanValuesMigrationRebuildsTargets(t *testing.T) {
+	d := isolated(t)
+	ctx := context.Background()
+	dom := uniqueDomain("upgrade")
+	projectiontest.Import(t, postgres.NewEventStore(d.Pool), uuid.New(),
+		projectiontest.Profile(dom, "Upgrade Co", "Retail", "United States", 50))
+	catchUp(t, newRunner(t, d))
+
+	m, err := postgres.NewMigrator(d.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Down(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate down: %v", err)
+	}
+	// What the projection wrote before this version.
+	if _, err := d.Pool.Exec(ctx, `UPDATE displacement_targets SET country = 'United States' WHERE domain = $1`, dom); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate up: %v", err)
+	}
+	var rows, position int64
+	if err := d.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM displacement_targets),
+		(SELECT position FROM projection_checkpoints WHERE name = $1)`, projections.TargetsName).Scan(&rows, &position); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 || position != 0 {
+		t.Fatalf("after the upgrade: %d rows, checkpoint %d; want an empty model at position 0", rows, position)
+	}
+
+	catchUp(t, newRunner(t, d))
+	got, err := postgres.NewReadModels(d.Pool).GetTarget(ctx, dom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Country == nil || *got.Country != "US" {
+		t.Errorf("country after the rebuild: %v, want US", got.Country)
 	}
 }
