@@ -32,6 +32,8 @@ type query struct {
 
 type paramError struct {
 	param, message string
+	// allowed lists the values the parameter takes, when there is a list.
+	allowed []string
 }
 
 // newQuery checks that every parameter is among known.
@@ -51,9 +53,14 @@ func newQuery(c *gin.Context, known ...string) *query {
 	return q
 }
 
-func (q *query) fail(param, message string) {
+func (q *query) fail(param, message string) { q.failAllowed(param, message, nil) }
+
+// failAllowed is fail for a parameter with a fixed set of values, which the
+// answer lists in details.allowed for programs (the message says it for
+// people).
+func (q *query) failAllowed(param, message string, allowed []string) {
 	if q.err == nil {
-		q.err = &paramError{param: param, message: message}
+		q.err = &paramError{param: param, message: message, allowed: allowed}
 	}
 }
 
@@ -62,7 +69,11 @@ func (q *query) abort(c *gin.Context) bool {
 	if q.err == nil {
 		return false
 	}
-	abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, q.err.message, map[string]any{"parameter": q.err.param})
+	details := map[string]any{"parameter": q.err.param}
+	if q.err.allowed != nil {
+		details["allowed"] = q.err.allowed
+	}
+	abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, q.err.message, details)
 	return true
 }
 
@@ -179,7 +190,7 @@ func (q *query) jobStatus(name string) domain.JobStatus {
 		for i, s := range domain.JobStatuses {
 			valid[i] = string(s)
 		}
-		q.fail(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(valid, ", "), truncate(v, 100)))
+		q.failAllowed(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(valid, ", "), truncate(v, 100)), valid)
 		return ""
 	}
 	return st

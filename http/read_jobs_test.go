@@ -121,6 +121,9 @@ func testJobs(t *testing.T, rs *readServer) {
 			!strings.Contains(e.Error.Message, "pending, running, completed, partial, failed") {
 			t.Errorf("error %+v", e.Error)
 		}
+		if got := mustMarshal(t, e.Error.Details["allowed"]); got != `["pending","running","completed","partial","failed"]` {
+			t.Errorf("details.allowed = %s", got)
+		}
 	})
 	for _, tt := range []struct{ query, param string }{
 		{"per_page=0", "per_page"}, {"per_page=201", "per_page"}, {"page=two", "page"}, {"status=done", "status"},
