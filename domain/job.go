@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +21,16 @@ const (
 	JobPartial   JobStatus = "partial"
 	JobFailed    JobStatus = "failed"
 )
+
+// JobStatuses lists every status a job can have, in lifecycle order.
+var JobStatuses = []JobStatus{JobPending, JobRunning, JobCompleted, JobPartial, JobFailed}
+
+// ParseJobStatus accepts a status word in any case; ok is false for a word
+// that is not a job status.
+func ParseJobStatus(s string) (status JobStatus, ok bool) {
+	st := JobStatus(strings.ToLower(strings.TrimSpace(s)))
+	return st, slices.Contains(JobStatuses, st)
+}
 
 // Finished reports whether the job has ended.
 func (s JobStatus) Finished() bool {

@@ -69,3 +69,27 @@ func TestLoadJobFollowsTheLifecycle(t *testing.T) {
 		}
 	}
 }
+
+func TestParseJobStatus(t *testing.T) {
+	cases := []struct {
+		in     string
+		want   domain.JobStatus
+		wantOK bool
+	}{
+		{"pending", domain.JobPending, true},
+		{"Running", domain.JobRunning, true},
+		{" COMPLETED ", domain.JobCompleted, true},
+		{"partial", domain.JobPartial, true},
+		{"failed", domain.JobFailed, true},
+		{"done", "", false},
+		{"", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			got, ok := domain.ParseJobStatus(tc.in)
+			if ok != tc.wantOK || (ok && got != tc.want) {
+				t.Errorf("ParseJobStatus(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
+}

@@ -87,6 +87,10 @@ func contractCases() []contractCase {
 		get("job status with an invalid id", "/api/enrich/status/not-a-uuid", badRequest, CodeInvalidParameter),
 		revalidated(get("jobs", "/api/enrich/jobs", ok, "")),
 		get("jobs filtered and paged", "/api/enrich/jobs?page=1&per_page=5&requested_by=contract-limit", ok, ""),
+		get("jobs of one target, any spelling", "/api/enrich/jobs?domain=WWW.Zalando.de", ok, ""),
+		get("jobs by status", "/api/enrich/jobs?status=completed&domain=zalando.de", ok, ""),
+		get("jobs with an unknown status", "/api/enrich/jobs?status=done", badRequest, CodeInvalidParameter),
+		get("jobs with an invalid domain", "/api/enrich/jobs?domain=not_a_domain", badRequest, CodeInvalidParameter),
 		get("jobs with per_page 0", "/api/enrich/jobs?per_page=0", badRequest, CodeInvalidParameter),
 		get("jobs with a non-numeric page", "/api/enrich/jobs?page=two", badRequest, CodeInvalidParameter),
 
@@ -95,6 +99,7 @@ func contractCases() []contractCase {
 		get("targets paged", "/api/targets?page=2&per_page=10", ok, ""),
 		get("targets by tier and score", "/api/targets?tier=1&score_min=60&score_max=100", ok, ""),
 		get("targets by verticals and countries", "/api/targets?vertical=Retail&vertical=Fashion&country=US&country=DE", ok, ""),
+		get("targets by countries in any spelling", "/api/targets?country=gb&country=United%20States&vertical=fashion%20%26%20apparel", ok, ""),
 		get("targets by partner tech and search", "/api/targets?partner_tech=Shopify&search=co", ok, ""),
 		get("targets by score", "/api/targets?sort=icp_score&order=desc", ok, ""),
 		get("targets by visits", "/api/targets?sort=sw_monthly_visits&order=desc&per_page=50", ok, ""),

@@ -104,7 +104,7 @@ func TestContract(t *testing.T) {
 	})
 }
 
-// seedReadModels imports three targets, plays one enrichment job through to
+// seedReadModels imports four targets, plays one enrichment job through to
 // the end and projects it all, so list and detail responses carry real
 // records. costco.com is left unenriched for the enrichment cases.
 func seedReadModels(t *testing.T) {
@@ -113,7 +113,9 @@ func seedReadModels(t *testing.T) {
 	projectiontest.Import(t, store, uuid.New(),
 		projectiontest.Profile("costco.com", "Costco", "Retail", "US", 85),
 		projectiontest.Profile("bestbuy.com", "Best Buy", "Retail", "US", 65),
-		projectiontest.Profile("zalando.de", "Zalando", "Fashion", "DE", 45))
+		projectiontest.Profile("zalando.de", "Zalando", "Fashion", "DE", 45),
+		// Spelled as the legacy list spells some rows.
+		projectiontest.Profile("asos.co.uk", "ASOS", "Fashion & Apparel", "UK", 70))
 	projectiontest.RunJob(t, store, projectiontest.Job{Domain: "zalando.de", At: time.Now(), Fetched: projectiontest.AllFetched()})
 	runner, err := projections.NewRunner(db.Pool, projections.Config{}, projections.All()...)
 	if err != nil {

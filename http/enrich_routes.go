@@ -131,7 +131,7 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 			resp.Status = enrichStatusAccepted
 		}
 		c.Header("Location", resp.StatusURL)
-		c.JSON(http.StatusAccepted, resp)
+		writeJSON(c, http.StatusAccepted, resp)
 	}
 }
 

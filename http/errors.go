@@ -32,7 +32,7 @@ type ErrorDetail struct {
 }
 
 func abortWithError(c *gin.Context, status int, code, message string, details map[string]any) {
-	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: code, Message: message, Details: details}})
+	abortWithJSON(c, status, ErrorBody{Error: ErrorDetail{Code: code, Message: message, Details: details}})
 }
 
 func notFoundRoute(c *gin.Context) {

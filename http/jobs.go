@@ -100,7 +100,7 @@ func (rr *readRoutes) jobStatus(c *gin.Context) {
 		rr.internal(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, jobStatusOf(job))
+	writeJSON(c, http.StatusOK, jobStatusOf(job))
 }
 
 // jobStreamPage bounds one read of a job stream; a job has a handful of
@@ -126,11 +126,12 @@ func (rr *readRoutes) jobFromLog(ctx context.Context, id uuid.UUID) (readmodel.J
 	return readmodel.FoldJob(events)
 }
 
-// listJobs serves GET /api/enrich/jobs: newest first, optionally one
-// requester's.
+// listJobs serves GET /api/enrich/jobs: newest first, optionally only one
+// requester's, one target's (any spelling of its domain) or those in one
+// status.
 func (rr *readRoutes) listJobs(c *gin.Context) {
-	q := newQuery(c, "page", "per_page", "requested_by")
-	f := readmodel.JobFilter{RequestedBy: q.text("requested_by")}
+	q := newQuery(c, "page", "per_page", "requested_by", "domain", "status")
+	f := readmodel.JobFilter{RequestedBy: q.text("requested_by"), Domain: q.domain("domain"), Status: q.jobStatus("status")}
 	f.Page, f.PerPage = q.page()
 	if q.abort(c) {
 		return
@@ -144,5 +145,5 @@ func (rr *readRoutes) listJobs(c *gin.Context) {
 	for i, j := range page.Jobs {
 		out.Data[i] = jobStatusOf(j)
 	}
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // Paging limits of the list routes.
@@ -30,6 +32,8 @@ type query struct {
 
 type paramError struct {
 	param, message string
+	// allowed lists the values the parameter takes, when there is a list.
+	allowed []string
 }
 
 // newQuery checks that every parameter is among known.
@@ -49,9 +53,14 @@ func newQuery(c *gin.Context, known ...string) *query {
 	return q
 }
 
-func (q *query) fail(param, message string) {
+func (q *query) fail(param, message string) { q.failAllowed(param, message, nil) }
+
+// failAllowed is fail for a parameter with a fixed set of values, which the
+// answer lists in details.allowed for programs (the message says it for
+// people).
+func (q *query) failAllowed(param, message string, allowed []string) {
 	if q.err == nil {
-		q.err = &paramError{param: param, message: message}
+		q.err = &paramError{param: param, message: message, allowed: allowed}
 	}
 }
 
@@ -60,7 +69,11 @@ func (q *query) abort(c *gin.Context) bool {
 	if q.err == nil {
 		return false
 	}
-	abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, q.err.message, map[string]any{"parameter": q.err.param})
+	details := map[string]any{"parameter": q.err.param}
+	if q.err.allowed != nil {
+		details["allowed"] = q.err.allowed
+	}
+	abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, q.err.message, details)
 	return true
 }
 
@@ -147,4 +160,38 @@ func (q *query) page() (page, perPage int) {
 		q.fail("page", "page is beyond any list")
 	}
 	return page, perPage
+}
+
+// domain returns a domain parameter normalised as targets are stored, so any
+// spelling of a target's domain finds it; "" when absent or blank.
+func (q *query) domain(name string) string {
+	v := q.text(name)
+	if v == "" {
+		return ""
+	}
+	d, err := domain.ParseDomain(v)
+	if err != nil {
+		q.fail(name, err.Error())
+		return ""
+	}
+	return d.String()
+}
+
+// jobStatus returns a job status parameter in any case; "" when absent or
+// blank. Anything else is refused with the list of statuses.
+func (q *query) jobStatus(name string) domain.JobStatus {
+	v := q.text(name)
+	if v == "" {
+		return ""
+	}
+	st, ok := domain.ParseJobStatus(v)
+	if !ok {
+		valid := make([]string, len(domain.JobStatuses))
+		for i, s := range domain.JobStatuses {
+			valid[i] = string(s)
+		}
+		q.failAllowed(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(valid, ", "), truncate(v, 100)), valid)
+		return ""
+	}
+	return st
 }

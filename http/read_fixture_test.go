@@ -52,18 +52,19 @@ func at(day int) *time.Time {
 }
 
 // readFixture has ties on every sort column (broken by domain), unknown
-// values in each, mixed-case names, a combined partner_tech and a name
-// with a LIKE wildcard in it.
+// values in each, mixed-case names, a combined partner_tech with a repeated
+// platform, countries written as the legacy list wrote them ("UK", "United
+// States"), an ampersand and a name with a LIKE wildcard in it.
 var readFixture = []fixtureTarget{
 	{"alpha-outfitters.com", "Alpha Outfitters", "Fashion", "US", "Shopify Plus", i64(91), i64(5_000_000), f64(2.5e9), at(1)},
-	{"bravo-home.com", "bravo home", "Home", "US", "Adobe AEM, Shopify Plus", i64(84), i64(1_200_000), f64(8e8), at(3)},
+	{"bravo-home.com", "bravo home", "Home", "US", "Adobe AEM, Shopify Plus, adobe aem", i64(84), i64(1_200_000), f64(8e8), at(3)},
 	{"charlie-sport.de", "Charlie Sport GmbH", "Sport", "DE", "Shopware", i64(84), i64(900_000), nil, at(3)},
 	{"delta-beauty.fr", "Delta Beauté", "Beauty", "FR", "Salesforce Commerce Cloud", i64(72), nil, f64(3e8), nil},
-	{"echo-electronics.co.uk", "Echo Electronics", "Electronics", "GB", "Magento", i64(65), i64(2_000_000), f64(1.1e9), at(10)},
-	{"foxtrot-garden.com", "Foxtrot Garden", "Home", "US", "BigCommerce", i64(58), i64(300_000), f64(3e8), at(2)},
+	{"echo-electronics.co.uk", "Echo Electronics", "Electronics", "UK", "Magento", i64(65), i64(2_000_000), f64(1.1e9), at(10)},
+	{"foxtrot-garden.com", "Foxtrot Home & Garden", "Home", "US", "BigCommerce", i64(58), i64(300_000), f64(3e8), at(2)},
 	{"golf-grocers.com", "golf grocers", "Grocery", "US", "Shopify Plus", i64(47), i64(1_200_000), nil, nil},
 	{"hotel-kids.de", "Hotel Kids", "Fashion", "DE", "Shopware", i64(41), i64(150_000), f64(5e7), at(7)},
-	{"india-pets.com", "India Pets", "Pets", "US", "Shopify Plus", i64(33), i64(80_000), nil, at(7)},
+	{"india-pets.com", "India Pets", "Pets", "United States", "Shopify Plus", i64(33), i64(80_000), nil, at(7)},
 	{"juliet-books.co.uk", "Juliet Books", "Books", "GB", "Magento", i64(12), nil, nil, nil},
 	{"kilo-tools.com", "", "Hardware", "", "", nil, nil, nil, nil},
 	{"lima-100pct.com", "Lima 100% Cotton", "Fashion", "US", "Shopify Plus", i64(60), i64(450_000), f64(9e7), at(5)},
@@ -104,6 +105,14 @@ func newReadServer(t *testing.T, options ...func(*readServer, *Deps)) *readServe
 			Domain: p.Domain, RequestedBy: who, At: base.Add(time.Duration(i) * time.Hour), Fetched: projectiontest.AllFetched(), Profile: &p,
 		}))
 	}
+	// A second job for bravo-home.com, in which every provider failed.
+	failed := map[domain.Provider]domain.FailureCode{}
+	for _, p := range domain.AllProviders {
+		failed[p] = domain.FailureUpstreamError
+	}
+	rs.jobs = append(rs.jobs, projectiontest.RunJob(t, rs.store, projectiontest.Job{
+		Domain: profiles[1].Domain, RequestedBy: "cy@example.com", At: base.Add(3 * time.Hour), Failed: failed, Profile: &profiles[1],
+	}))
 	var err error
 	if rs.runner, err = projections.NewRunner(d.Pool, projections.Config{}, projections.All()...); err != nil {
 		t.Fatal(err)

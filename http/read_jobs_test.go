@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,9 +85,50 @@ func testJobs(t *testing.T, rs *readServer) {
 			}
 		}
 	})
+	for _, tt := range []struct {
+		name, query string
+		want        []int // indexes into rs.jobs, newest first
+	}{
+		{"one target's jobs, any spelling", "domain=WWW.Bravo-Home.com", []int{3, 1}},
+		{"failed jobs", "status=failed", []int{3}},
+		{"status in any case", "status=Completed&domain=bravo-home.com", []int{1}},
+		{"status and requester", "status=completed&requested_by=ana@example.com", []int{2, 0}},
+		{"no such jobs", "status=running", nil},
+		{"a domain without jobs", "domain=kilo-tools.com", nil},
+	} {
+		t.Run("list "+tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got JobList
+			if status := rs.get(t, "/api/enrich/jobs?"+tt.query, &got); status != http.StatusOK {
+				t.Fatalf("status %d", status)
+			}
+			var ids, want []uuid.UUID
+			for _, j := range got.Data {
+				ids = append(ids, j.JobID)
+			}
+			for _, i := range tt.want {
+				want = append(want, rs.jobs[i])
+			}
+			if !slices.Equal(ids, want) || got.Pagination.Total != len(want) {
+				t.Errorf("GET ?%s: %v (total %d), want %v", tt.query, ids, got.Pagination.Total, want)
+			}
+		})
+	}
+	t.Run("an unknown status lists the valid ones", func(t *testing.T) {
+		t.Parallel()
+		var e ErrorBody
+		if rs.get(t, "/api/enrich/jobs?status=done", &e) != http.StatusBadRequest ||
+			!strings.Contains(e.Error.Message, "pending, running, completed, partial, failed") {
+			t.Errorf("error %+v", e.Error)
+		}
+		if got := mustMarshal(t, e.Error.Details["allowed"]); got != `["pending","running","completed","partial","failed"]` {
+			t.Errorf("details.allowed = %s", got)
+		}
+	})
 	for _, tt := range []struct{ query, param string }{
-		{"per_page=0", "per_page"}, {"per_page=201", "per_page"}, {"page=two", "page"}, {"status=failed", "status"},
-		{"requested_by=a&requested_by=b", "requested_by"},
+		{"per_page=0", "per_page"}, {"per_page=201", "per_page"}, {"page=two", "page"}, {"status=done", "status"},
+		{"status=failed&status=pending", "status"}, {"domain=not_a_domain", "domain"},
+		{"requested_by=a&requested_by=b", "requested_by"}, {"state=failed", "state"},
 	} {
 		t.Run("list with "+tt.query, func(t *testing.T) {
 			t.Parallel()

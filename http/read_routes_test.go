@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"cmp"
+	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -53,6 +55,23 @@ func testTargetFilters(t *testing.T, rs *readServer, all []readmodel.TargetSumma
 		{"partner tech, any case, within a list", []string{"partner_tech", "shopify plus"}, func(s readmodel.TargetSummary) bool {
 			return s.PartnerTech != nil && strings.Contains(*s.PartnerTech, "Shopify Plus")
 		}},
+		// Clean values and forgiving filters: the rows imported as "UK" and
+		// "United States" are found by their ISO codes in any case, by name,
+		// and a platform family finds its platforms.
+		{"GB finds the rows imported as UK", []string{"country", "GB"}, domainsIn("echo-electronics.co.uk", "juliet-books.co.uk")},
+		{"UK and a name find them too", []string{"country", "uk", "country", "United Kingdom"}, domainsIn("echo-electronics.co.uk", "juliet-books.co.uk")},
+		{"country in lower case, rows imported as United States", []string{"country", "us"}, domainsIn(
+			"alpha-outfitters.com", "bravo-home.com", "foxtrot-garden.com", "golf-grocers.com", "india-pets.com", "lima-100pct.com")},
+		{"the docs' US and GB", []string{"country", "US", "country", "GB"}, domainsIn(
+			"alpha-outfitters.com", "bravo-home.com", "echo-electronics.co.uk", "foxtrot-garden.com", "golf-grocers.com",
+			"india-pets.com", "juliet-books.co.uk", "lima-100pct.com")},
+		{"vertical in any case", []string{"vertical", "fashion", "vertical", "HOME"}, domainsIn(
+			"alpha-outfitters.com", "bravo-home.com", "foxtrot-garden.com", "hotel-kids.de", "lima-100pct.com")},
+		{"platform family", []string{"partner_tech", "Shopify"}, domainsIn(
+			"alpha-outfitters.com", "bravo-home.com", "golf-grocers.com", "india-pets.com", "lima-100pct.com")},
+		{"platform by vendor", []string{"partner_tech", "adobe"}, domainsIn("bravo-home.com")},
+		{"platform needs whole words", []string{"partner_tech", "Shop"}, domainsIn()},
+		{"a longer name does not find a shorter one", []string{"partner_tech", "Shopware Plus"}, domainsIn()},
 		{"search by name, any case", []string{"search", "OUTFIT"}, func(s readmodel.TargetSummary) bool { return s.Domain == "alpha-outfitters.com" }},
 		{"search by domain", []string{"search", ".co.uk"}, func(s readmodel.TargetSummary) bool { return strings.HasSuffix(s.Domain, ".co.uk") }},
 		{"search with a wildcard taken literally", []string{"search", "100%"}, func(s readmodel.TargetSummary) bool { return s.Domain == "lima-100pct.com" }},
@@ -86,6 +105,11 @@ func testTargetFilters(t *testing.T, rs *readServer, all []readmodel.TargetSumma
 			}
 		})
 	}
+}
+
+// domainsIn keeps exactly the named targets.
+func domainsIn(domains ...string) func(readmodel.TargetSummary) bool {
+	return func(s readmodel.TargetSummary) bool { return slices.Contains(domains, s.Domain) }
 }
 
 // sortKey extracts a summary's sort value; ok is false for NULL.
@@ -265,6 +289,9 @@ func testCompanies(t *testing.T, rs *readServer) {
 			if got.Domain != "bravo-home.com" || got.CompanyName == nil || *got.CompanyName != "bravo home" {
 				t.Errorf("got %s %v", got.Domain, got.CompanyName)
 			}
+			if got.PartnerTech == nil || *got.PartnerTech != "Adobe AEM, Shopify Plus" {
+				t.Errorf("partner_tech %v, want each platform once", got.PartnerTech)
+			}
 			if got.ImportBatchID == nil || got.LastJobID == nil || got.ScoreModelVersion == nil || len(got.TechStackJSON) == 0 {
 				t.Errorf("enriched record incomplete: batch %v job %v model %v", got.ImportBatchID, got.LastJobID, got.ScoreModelVersion)
 			}
@@ -309,5 +336,44 @@ func testStats(t *testing.T, rs *readServer, all []readmodel.TargetSummary) {
 	}
 	if got.ByEnrichmentLevel["full"] != 3 || got.ByCountry[readmodel.UnknownKey] != 1 {
 		t.Errorf("enrichment levels %v, countries %v", got.ByEnrichmentLevel, got.ByCountry)
+	}
+	// One key per country: "United States" counts as US, "UK" as GB.
+	wantCountries := map[string]int{"US": 6, "GB": 2, "DE": 2, "FR": 1, readmodel.UnknownKey: 1}
+	if !maps.Equal(got.ByCountry, wantCountries) {
+		t.Errorf("countries %v, want %v", got.ByCountry, wantCountries)
+	}
+}
+
+// JSON answers keep &, < and > as written: gin's c.JSON would send
+// "Foxtrot Home \u0026 Garden".
+func TestJSONIsNotHTMLEscaped(t *testing.T) {
+	rs := newReadServer(t)
+	for _, path := range []string{
+		"/api/targets?search=foxtrot",
+		"/api/companies/foxtrot-garden.com",
+		"/api/targets?%3Cb%3E=1", // an error message that quotes the parameter
+	} {
+		t.Run(path, func(t *testing.T) {
+			resp, err := http.Get(rs.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(path, "foxtrot") && !strings.Contains(string(body), "<b>") {
+				t.Errorf("GET %s: body lacks the parameter as written: %s", path, body)
+			}
+			for _, escaped := range []string{`\u0026`, `\u003c`, `\u003e`} {
+				if strings.Contains(string(body), escaped) {
+					t.Errorf("GET %s: body has %s: %s", path, escaped, body)
+				}
+			}
+			if strings.Contains(path, "foxtrot") && !strings.Contains(string(body), "Foxtrot Home & Garden") {
+				t.Errorf("GET %s: body lacks the name as written: %s", path, body)
+			}
+		})
 	}
 }

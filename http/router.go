@@ -49,8 +49,8 @@ func NewRouter(d Deps) *gin.Engine {
 	r.NoMethod(methodNotAllowed)
 	r.Use(middlewareChain(d)...)
 
-	r.GET("/health", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/live", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/health", writeOK)
+	r.GET("/live", writeOK)
 	r.GET("/ready", readiness(d.Readiness))
 	r.GET("/openapi.json", openAPIDocument)
 	if d.Metrics != nil {
@@ -76,7 +76,7 @@ func readiness(checks []ReadinessCheck) gin.HandlerFunc {
 			abortWithError(c, http.StatusServiceUnavailable, CodeUnavailable, "not ready", failed)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+		writeJSON(c, http.StatusOK, gin.H{"status": "ready"})
 	}
 }
 

@@ -14,5 +14,5 @@ func (rr *readRoutes) stats(c *gin.Context) {
 		rr.internal(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s)
+	writeJSON(c, http.StatusOK, s)
 }

@@ -51,7 +51,7 @@ func (rr *readRoutes) listTargets(c *gin.Context) {
 		rr.internal(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, TargetList{Data: page.Targets, Pagination: paginate(f.Page, f.PerPage, page.Total)})
+	writeJSON(c, http.StatusOK, TargetList{Data: page.Targets, Pagination: paginate(f.Page, f.PerPage, page.Total)})
 }
 
 // getCompany serves GET /api/companies/{domain}: any spelling of a known
@@ -71,5 +71,5 @@ func (rr *readRoutes) getCompany(c *gin.Context) {
 		rr.internal(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, t)
+	writeJSON(c, http.StatusOK, t)
 }

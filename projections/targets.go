@@ -36,12 +36,14 @@ func (Targets) Apply(ctx context.Context, db gen.DBTX, re domain.RecordedEvent, 
 	q := gen.New(db)
 	switch e := e.(type) {
 	case domain.TargetImported:
-		profile, err := json.Marshal(e.Profile)
+		clean, platformKeys := cleanProfile(e.Profile)
+		profile, err := json.Marshal(clean)
 		if err != nil {
 			return fmt.Errorf("encode profile: %w", err)
 		}
 		return q.UpsertImportedTarget(ctx, gen.UpsertImportedTargetParams{
 			Domain: e.Domain.String(), UpdatedAt: re.RecordedAt, BatchID: e.BatchID, Profile: profile,
+			PartnerTechKeys: nonNil(platformKeys),
 		})
 	case domain.TargetImportReverted:
 		return q.DeleteImportedTarget(ctx, gen.DeleteImportedTargetParams{Domain: e.Domain.String(), BatchID: e.BatchID})
@@ -67,12 +69,15 @@ func applyProviderData(ctx context.Context, q *gen.Queries, d string, data domai
 	case data.Traffic != nil:
 		t := data.Traffic
 		return q.UpsertTargetTraffic(ctx, gen.UpsertTargetTrafficParams{
-			Domain: d, MonthlyVisits: t.MonthlyVisits, BounceRate: t.BounceRate, PagesPerVisit: t.PagesPerVisit,
-			AvgDuration: int64(math.Round(t.AvgDurationSeconds)), SearchTrafficShare: t.SearchTrafficShare,
-			RankGlobal: pgtype.Int8{Int64: t.GlobalRank, Valid: t.GlobalRank > 0},
+			Domain: d, MonthlyVisits: t.MonthlyVisits, AvgDuration: int64(math.Round(t.AvgDurationSeconds)),
+			BounceRate:         roundTo(t.BounceRate, shareDecimals),
+			PagesPerVisit:      roundTo(t.PagesPerVisit, ratioDecimals),
+			SearchTrafficShare: roundTo(t.SearchTrafficShare, shareDecimals),
+			RankGlobal:         pgtype.Int8{Int64: t.GlobalRank, Valid: t.GlobalRank > 0},
 			// The legacy column is in percentage points, the provider's
-			// growth a fraction; rounding drops float noise (0.123*100).
-			TrafficGrowthPoints: math.Round(t.TrafficGrowth*100*1e6) / 1e6,
+			// growth a fraction computed from visit counts (-0.06999998
+			// for a 7 % drop).
+			TrafficGrowthPoints: roundTo(t.TrafficGrowth*100, pointsDecimals),
 			UpdatedAt:           re.RecordedAt,
 		})
 	case data.Tech != nil:
@@ -93,7 +98,7 @@ func applyProviderData(ctx context.Context, q *gen.Queries, d string, data domai
 		return q.UpsertTargetFinancials(ctx, gen.UpsertTargetFinancialsParams{
 			Domain: d, Ticker: optText(f.Ticker),
 			Revenue:     pgtype.Float8{Float64: f.Revenue, Valid: f.Revenue != 0},
-			GrossMargin: pgtype.Float8{Float64: f.GrossMargin, Valid: f.GrossMargin != 0},
+			GrossMargin: pgtype.Float8{Float64: roundTo(f.GrossMargin, shareDecimals), Valid: f.GrossMargin != 0},
 			Financials:  fin, UpdatedAt: re.RecordedAt,
 		})
 	}
@@ -117,6 +122,53 @@ func applyScore(ctx context.Context, q *gen.Queries, e domain.ScoreComputed, re 
 		Excluded: s.Excluded, ExcludedReason: optText(s.ExcludedReason),
 		JobID: e.JobID, Level: level, LevelRank: int32(domain.LevelRank(level)), UpdatedAt: re.RecordedAt,
 	})
+}
+
+// Decimal places the read model keeps. Every percentage is kept to a
+// hundredth of a point, whether stored as a share (0.4523) or in points
+// (-7.25); ratios such as pages per visit to two places. Sources carry float
+// noise beyond that: a percent divided by 100 (45.23 → 0.45230000000000004),
+// a growth computed from visit counts (-0.06999998).
+//
+// The rounding happens here, in the view, rather than when the file or the
+// provider answer is read: events keep exactly what was imported, so events
+// stored before this rule are shown rounded after a rebuild, and a finer
+// precision later is a rebuild, not a re-import.
+const (
+	shareDecimals  = 4
+	pointsDecimals = 2
+	ratioDecimals  = 2
+)
+
+func roundTo(x float64, decimals int) float64 {
+	p := math.Pow10(decimals)
+	return math.Round(x*p) / p
+}
+
+func roundPtr(x *float64, decimals int) *float64 {
+	if x == nil {
+		return nil
+	}
+	r := roundTo(*x, decimals)
+	return &r
+}
+
+// cleanProfile is an imported profile as the read model shows it, and the
+// keys the partner_tech filter finds it by. The event keeps what the file
+// said; the view has one spelling per country (ISO 3166-1 alpha-2, so
+// "United States" and "US" count together), each platform once, and numbers
+// rounded as above. p is a copy; its pointers are replaced, never written
+// through.
+func cleanProfile(p domain.TargetProfile) (domain.TargetProfile, []string) {
+	p.Country = domain.NormalizeCountry(p.Country)
+	platforms := domain.PartnerPlatforms(p.PartnerTech)
+	p.PartnerTech = domain.JoinPlatforms(platforms)
+	p.SWBounceRate = roundPtr(p.SWBounceRate, shareDecimals)
+	p.SWSearchTrafficPct = roundPtr(p.SWSearchTrafficPct, shareDecimals)
+	p.GrossMargin = roundPtr(p.GrossMargin, shareDecimals)
+	p.TrafficGrowth = roundPtr(p.TrafficGrowth, pointsDecimals)
+	p.SWPagesPerVisit = roundPtr(p.SWPagesPerVisit, ratioDecimals)
+	return p, domain.PlatformKeys(platforms)
 }
 
 func optText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }

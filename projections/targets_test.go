@@ -3,6 +3,7 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections"
 	"github.com/partnerforge/partnerforge/projections/projectiontest"
 	"github.com/partnerforge/partnerforge/projections/readmodel"
 )
@@ -165,5 +167,127 @@ func TestTargetsReimportReplacesProfile(t *testing.T) {
 	}
 	if *got.CompanyName != "Second Name" || *got.ICPScore != 65 || got.ScoreModelVersion != nil || got.Revenue != nil || got.LastJobID == nil {
 		t.Errorf("re-imported row = %s", mustJSON(t, got))
+	}
+}
+
+// The read model shows clean values while the events keep what was
+// imported: one code per country, each platform once, percentages without
+// float noise, whether they came from the file or from a provider.
+func TestTargetsCleanValues(t *testing.T) {
+	t.Parallel()
+	s := store(db)
+	noisyShare, noisyGrowth, noisyMargin := 0.45230000000000004, -6.999998, 0.38159999999999994
+	cases := []struct {
+		name, country, partnerTech string
+		wantCountry, wantTech      string
+		enrich                     bool
+	}{
+		{name: "us-name", country: "United States", partnerTech: "Adobe AEM, Adobe AEM", wantCountry: "US", wantTech: "Adobe AEM"},
+		{name: "uk-alias", country: "UK", partnerTech: "Adobe AEM,  Shopify Plus", wantCountry: "GB", wantTech: "Adobe AEM, Shopify Plus"},
+		{name: "lower-code", country: " de ", partnerTech: "shopify plus, Shopify Plus", wantCountry: "DE", wantTech: "shopify plus"},
+		{name: "unknown", country: " Atlantis ", partnerTech: "VTEX", wantCountry: "Atlantis", wantTech: "VTEX"},
+		{name: "enriched", country: "USA", partnerTech: "VTEX", wantCountry: "US", wantTech: "VTEX", enrich: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := uniqueDomain("clean-" + tc.name)
+			p := projectiontest.Profile(d, "Clean Co", "Retail", tc.country, 60)
+			p.PartnerTech = tc.partnerTech
+			share, growth, margin := noisyShare, noisyGrowth, noisyMargin
+			p.SWSearchTrafficPct, p.TrafficGrowth, p.GrossMargin = &share, &growth, &margin
+			projectiontest.Import(t, s, uuid.New(), p)
+			if tc.enrich {
+				traffic := *projectiontest.Traffic.Traffic
+				traffic.TrafficGrowth, traffic.BounceRate = -0.06999998, 0.41000000000000003
+				fin := *projectiontest.Financials.Financials
+				fin.GrossMargin = 0.4199999999
+				projectiontest.RunJob(t, s, projectiontest.Job{Domain: d, At: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC),
+					Fetched: map[domain.Provider]domain.ProviderData{
+						domain.ProviderSimilarWeb:   {Traffic: &traffic},
+						domain.ProviderYahooFinance: {Financials: &fin},
+					}, Profile: &p})
+			}
+			catchUp(t, newRunner(t, db))
+
+			got, err := getTarget(t, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *got.Country != tc.wantCountry || *got.PartnerTech != tc.wantTech {
+				t.Errorf("country %q, partner_tech %q; want %q, %q", *got.Country, *got.PartnerTech, tc.wantCountry, tc.wantTech)
+			}
+			wantShare, wantGrowth, wantMargin := 0.4523, -7.0, 0.3816
+			if tc.enrich {
+				wantShare, wantGrowth, wantMargin = projectiontest.Traffic.Traffic.SearchTrafficShare, -7.0, 0.42
+				if *got.SWBounceRate != 0.41 {
+					t.Errorf("bounce rate %v, want 0.41", *got.SWBounceRate)
+				}
+			}
+			if *got.SWSearchTrafficPct != wantShare || *got.TrafficGrowth != wantGrowth || *got.GrossMargin != wantMargin {
+				t.Errorf("share %v, growth %v, margin %v; want %v, %v, %v",
+					*got.SWSearchTrafficPct, *got.TrafficGrowth, *got.GrossMargin, wantShare, wantGrowth, wantMargin)
+			}
+
+			// The event keeps what the file said.
+			evs, err := s.ReadStream(context.Background(), domain.TargetStream(domain.MustParseDomain(d)), 0, 10)
+			if err != nil || len(evs) == 0 {
+				t.Fatalf("read stream: %v (%d events)", err, len(evs))
+			}
+			e, err := domain.Decode(evs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			imported := e.(domain.TargetImported).Profile
+			if imported.Country != tc.country || imported.PartnerTech != tc.partnerTech ||
+				*imported.SWSearchTrafficPct != noisyShare || *imported.TrafficGrowth != noisyGrowth {
+				t.Errorf("event changed: %s", mustJSON(t, imported))
+			}
+		})
+	}
+}
+
+// Migration 00007 changes what the targets read model holds; on upgrade it
+// empties the model and moves its checkpoint back, so the rows projected
+// before (here: a country as the file spelled it) are replayed into the new
+// shape from the events.
+func TestCleanValuesMigrationRebuildsTargets(t *testing.T) {
+	d := isolated(t)
+	ctx := context.Background()
+	dom := uniqueDomain("upgrade")
+	projectiontest.Import(t, postgres.NewEventStore(d.Pool), uuid.New(),
+		projectiontest.Profile(dom, "Upgrade Co", "Retail", "United States", 50))
+	catchUp(t, newRunner(t, d))
+
+	m, err := postgres.NewMigrator(d.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Down(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate down: %v", err)
+	}
+	// What the projection wrote before this version.
+	if _, err := d.Pool.Exec(ctx, `UPDATE displacement_targets SET country = 'United States' WHERE domain = $1`, dom); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate up: %v", err)
+	}
+	var rows, position int64
+	if err := d.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM displacement_targets),
+		(SELECT position FROM projection_checkpoints WHERE name = $1)`, projections.TargetsName).Scan(&rows, &position); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 || position != 0 {
+		t.Fatalf("after the upgrade: %d rows, checkpoint %d; want an empty model at position 0", rows, position)
+	}
+
+	catchUp(t, newRunner(t, d))
+	got, err := postgres.NewReadModels(d.Pool).GetTarget(ctx, dom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Country == nil || *got.Country != "US" {
+		t.Errorf("country after the rebuild: %v, want US", got.Country)
 	}
 }

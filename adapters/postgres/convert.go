@@ -18,13 +18,6 @@ func optInt(p *int) pgtype.Int4 {
 
 func optText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
 
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 func textPtr(t pgtype.Text) *string {
 	if !t.Valid {
 		return nil

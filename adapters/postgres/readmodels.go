@@ -42,8 +42,8 @@ func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) 
 	}
 	filter := gen.CountTargetsParams{
 		Tier: optInt(f.Tier), ScoreMin: optInt(f.ScoreMin), ScoreMax: optInt(f.ScoreMax),
-		Verticals: nonNilStrings(f.Verticals), Countries: nonNilStrings(f.Countries),
-		PartnerTech: optText(f.PartnerTech), SearchPattern: optText(containsPattern(f.Search)),
+		Verticals: lowerAll(f.Verticals, nil), Countries: lowerAll(f.Countries, domain.NormalizeCountry),
+		PartnerTech: optText(domain.PlatformKey(f.PartnerTech)), SearchPattern: optText(containsPattern(f.Search)),
 	}
 	offset := (f.Page - 1) * f.PerPage
 	rows, err := r.q.ListTargets(ctx, gen.ListTargetsParams{
@@ -69,6 +69,21 @@ func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) 
 		page.Total = int(total)
 	}
 	return page, nil
+}
+
+// lowerAll prepares the values of a filter that ignores case, as the query
+// compares them with lower(column); normalize, if set, first maps each value
+// to the form the read model stores. It never returns nil: the query takes
+// an empty array to mean "any".
+func lowerAll(values []string, normalize func(string) string) []string {
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if normalize != nil {
+			v = normalize(v)
+		}
+		out = append(out, strings.ToLower(v))
+	}
+	return out
 }
 
 // containsPattern makes a search term an ILIKE pattern matching it
@@ -139,8 +154,11 @@ func (r *ReadModels) ListJobs(ctx context.Context, f readmodel.JobFilter) (readm
 		return readmodel.JobPage{}, fmt.Errorf("list jobs: page %d, per page %d", f.Page, f.PerPage)
 	}
 	offset := (f.Page - 1) * f.PerPage
-	who := optText(f.RequestedBy)
-	rows, err := r.q.ListJobs(ctx, gen.ListJobsParams{RequestedBy: who, PageLimit: int32(f.PerPage), PageOffset: int32(offset)})
+	filter := gen.CountJobsParams{RequestedBy: optText(f.RequestedBy), Domain: optText(f.Domain), Status: optText(string(f.Status))}
+	rows, err := r.q.ListJobs(ctx, gen.ListJobsParams{
+		RequestedBy: filter.RequestedBy, Domain: filter.Domain, Status: filter.Status,
+		PageLimit: int32(f.PerPage), PageOffset: int32(offset),
+	})
 	if err != nil {
 		return readmodel.JobPage{}, fmt.Errorf("list jobs: %w", err)
 	}
@@ -157,7 +175,7 @@ func (r *ReadModels) ListJobs(ctx context.Context, f readmodel.JobFilter) (readm
 		page.Total = int(row.Total)
 	}
 	if len(rows) == 0 && offset > 0 {
-		total, err := r.q.CountJobs(ctx, who)
+		total, err := r.q.CountJobs(ctx, filter)
 		if err != nil {
 			return readmodel.JobPage{}, fmt.Errorf("count jobs: %w", err)
 		}

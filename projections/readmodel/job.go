@@ -56,8 +56,11 @@ type JobResult struct {
 // JobFilter selects one page of jobs, newest first.
 type JobFilter struct {
 	Page, PerPage int
-	// RequestedBy, if set, keeps only that requester's jobs.
+	// RequestedBy, Domain and Status, where set, keep only the jobs with
+	// that requester, target domain (normalised) and status.
 	RequestedBy string
+	Domain      string
+	Status      domain.JobStatus
 }
 
 // JobPage is one page of jobs and the number of jobs across all pages.

@@ -31,11 +31,13 @@ type TargetFilter struct {
 	Tier          *int
 	ScoreMin      *int
 	ScoreMax      *int
-	// Verticals and Countries match any of their values exactly.
+	// Verticals and Countries match any of their values, ignoring case; a
+	// country may be given by code, name or alias (domain.NormalizeCountry).
 	Verticals []string
 	Countries []string
-	// PartnerTech matches one of a target's comma-separated platforms,
-	// ignoring case.
+	// PartnerTech matches one of a target's platforms by its name or its
+	// leading words, ignoring case (domain.PlatformKeys): "Shopify" finds
+	// "Shopify Plus".
 	PartnerTech string
 	// Search is a case-insensitive substring of the company name or domain.
 	Search     string

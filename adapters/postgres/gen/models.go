@@ -62,6 +62,7 @@ type DisplacementTarget struct {
 	Excluded                bool
 	ExcludedReason          pgtype.Text
 	ImportBatchID           uuid.NullUUID
+	PartnerTechKeys         []string
 }
 
 type EnrichmentJob struct {

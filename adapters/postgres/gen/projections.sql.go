@@ -197,7 +197,7 @@ INSERT INTO displacement_targets (
     is_public, enrichment_level, last_enriched, revenue, gross_margin, traffic_growth,
     current_search, trigger_events, exec_quote, exec_name, exec_title, quote_source,
     competitors_using_algolia, displacement_angle, financials_json, hiring_signals,
-    tech_stack_json,
+    tech_stack_json, partner_tech_keys,
     updated_at, import_batch_id, score_model_version, excluded, excluded_reason)
 SELECT $1::text,
        p.company_name, p.partner_tech, p.vertical, p.country, p.city, p.state, p.tech_spend,
@@ -208,11 +208,12 @@ SELECT $1::text,
        p.enrichment_level, p.last_enriched, p.revenue, p.gross_margin, p.traffic_growth,
        p.current_search, p.trigger_events, p.exec_quote, p.exec_name, p.exec_title,
        p.quote_source, p.competitors_using_algolia, p.displacement_angle, p.financials_json,
-       p.hiring_signals, p.tech_stack_json,
-       $2::timestamptz, $3::uuid, NULL, false, NULL
-FROM jsonb_populate_record(NULL::displacement_targets, $4::jsonb) AS p
+       p.hiring_signals, p.tech_stack_json, $2::text[],
+       $3::timestamptz, $4::uuid, NULL, false, NULL
+FROM jsonb_populate_record(NULL::displacement_targets, $5::jsonb) AS p
 ON CONFLICT (domain) DO UPDATE SET
     company_name = EXCLUDED.company_name, partner_tech = EXCLUDED.partner_tech,
+    partner_tech_keys = EXCLUDED.partner_tech_keys,
     vertical = EXCLUDED.vertical, country = EXCLUDED.country, city = EXCLUDED.city,
     state = EXCLUDED.state, tech_spend = EXCLUDED.tech_spend, emails = EXCLUDED.emails,
     phones = EXCLUDED.phones, socials = EXCLUDED.socials, exec_titles = EXCLUDED.exec_titles,
@@ -242,19 +243,22 @@ ON CONFLICT (domain) DO UPDATE SET
 `
 
 type UpsertImportedTargetParams struct {
-	Domain    string
-	UpdatedAt time.Time
-	BatchID   uuid.UUID
-	Profile   []byte
+	Domain          string
+	PartnerTechKeys []string
+	UpdatedAt       time.Time
+	BatchID         uuid.UUID
+	Profile         []byte
 }
 
-// The imported profile replaces every legacy column. Its JSON names are the
+// The imported profile (cleaned by the projection, see projections/targets.go)
+// replaces every legacy column. Its JSON names are the
 // column names, so jsonb_populate_record maps it without a column list to
 // keep in step. The legacy score replaces any computed one, so the model
 // version and exclusion are cleared with it.
 func (q *Queries) UpsertImportedTarget(ctx context.Context, arg UpsertImportedTargetParams) error {
 	_, err := q.db.Exec(ctx, upsertImportedTarget,
 		arg.Domain,
+		arg.PartnerTechKeys,
 		arg.UpdatedAt,
 		arg.BatchID,
 		arg.Profile,
