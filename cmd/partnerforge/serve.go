@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/spf13/cobra"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,11 +90,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner io.Writer) 
 	if err != nil {
 		return err
 	}
-	// watermill's own messages (subscriber set-up, the schema query it
-	// runs, handler starts) help when debugging delivery and are noise
-	// otherwise: its info is our debug.
-	wlog := watermill.NewSlogLoggerWithLevelMapping(log.With(slog.String("component", "watermill")),
-		map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
+	// Background work stops on its own context, after HTTP has drained, so
+	// no request is accepted whose job nobody would pick up.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	wlog := newWatermillLogger(log, workCtx)
 	events, err := messaging.NewRouter(pool, wlog)
 	if err != nil {
 		return err
@@ -142,10 +141,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner io.Writer) 
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	// Background work stops on its own context, after HTTP has drained, so
-	// no request is accepted whose job nobody would pick up.
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
 	var (
 		wg      sync.WaitGroup
 		workErr = make(chan error, 2)
