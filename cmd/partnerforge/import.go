@@ -74,6 +74,8 @@ func newImportCmd(a *app) *cobra.Command {
 		Use:   "revert BATCH_ID",
 		Short: "withdraw the targets an import brought in (history stays)",
 		Args:  batchArg,
+		// A batch id is no file name; the shell has nothing to offer.
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(_ *cobra.Command, args []string) error {
 			return a.withStore(func(store *postgres.EventStore) error {
 				return revertBatch(a.ctx, store, uuid.MustParse(args[0]), *actor, a.stdout)
@@ -81,9 +83,10 @@ func newImportCmd(a *app) *cobra.Command {
 		},
 	}
 	restore := &cobra.Command{
-		Use:   "restore BATCH_ID",
-		Short: "bring back the targets a reverted import had brought in",
-		Args:  batchArg,
+		Use:               "restore BATCH_ID",
+		Short:             "bring back the targets a reverted import had brought in",
+		Args:              batchArg,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(_ *cobra.Command, args []string) error {
 			return a.withStore(func(store *postgres.EventStore) error {
 				return restoreBatch(a.ctx, store, uuid.MustParse(args[0]), *actor, a.stdout)
