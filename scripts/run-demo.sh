@@ -27,7 +27,11 @@ require_free() { # host port variable
   local host=$1 port=$2 var=$3
   case $host in "" | 0.0.0.0 | "[::]" | "::") host=127.0.0.1 ;; esac
   host=${host#[}; host=${host%]}
-  if timeout 2 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
+  # A connection that succeeds means a listener; on loopback a free port
+  # refuses at once. timeout (absent on macOS) only bounds an odd host.
+  local probe=(bash -c "exec 3<>/dev/tcp/$host/$port")
+  if command -v timeout >/dev/null; then probe=(timeout 2 "${probe[@]}"); fi
+  if "${probe[@]}" 2>/dev/null; then
     echo "run-demo: port $port on $host is taken (is another partnerforge running?); stop it, or set $var to a free port" >&2
     exit 1
   fi
