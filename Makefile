@@ -14,7 +14,7 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/partnerforge
 
-## run: build, find or start PostgreSQL, migrate, and serve on :8080 with the demo.
+## run: check the ports, build, find or start PostgreSQL, migrate, import the demo and serve on 127.0.0.1:8080 (HTTP_ADDR).
 run: build
 	@DATABASE_URL="$${DATABASE_URL:-$$($(DB) createdb partnerforge)}" scripts/run-demo.sh $(BIN)
 

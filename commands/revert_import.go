@@ -58,9 +58,15 @@ func (h *RevertImportHandler) Handle(ctx context.Context, cmd RevertImport, prog
 		return res, fmt.Errorf("revert batch %s: %w", cmd.BatchID, domain.ErrUnknownBatch)
 	}
 	meta := domain.Metadata{Actor: cmd.Actor, CorrelationID: cmd.BatchID.String(), CausationID: "revert:" + cmd.BatchID.String()}
+	// Each revert/restore cycle has ids of its own: a revert after a
+	// restore must append, not be taken for a replay of the first revert.
+	key := append([]string{cmd.BatchID.String()}, batch.CycleKey()...)
+	decide := func(ctx context.Context, d domain.Domain, tally *RevertResult) (*Change, error) {
+		return h.decide(ctx, cmd.BatchID, key, d, tally)
+	}
 	for start := 0; start < len(recorded.Targets); start += importChunk {
 		chunk := recorded.Targets[start:min(start+importChunk, len(recorded.Targets))]
-		if err := h.revertChunk(ctx, cmd.BatchID, chunk, meta, &res); err != nil {
+		if err := saveChunk(ctx, h.repo, chunk, meta, decide, &res); err != nil {
 			return res, fmt.Errorf("revert batch %s: %w", cmd.BatchID, err)
 		}
 		if progress != nil {
@@ -68,7 +74,7 @@ func (h *RevertImportHandler) Handle(ctx context.Context, cmd RevertImport, prog
 		}
 	}
 	r, err := h.repo.Save(ctx, meta, Change{
-		Stream: domain.ImportStream(cmd.BatchID), Expected: domain.AnyVersion, ID: ByType(cmd.BatchID.String()),
+		Stream: domain.ImportStream(cmd.BatchID), Expected: domain.AnyVersion, ID: ByType(key...),
 		Events: []domain.Event{domain.ImportBatchReverted{BatchID: cmd.BatchID, RevertedBy: cmd.Actor, RevertedAt: h.now().UTC()}},
 	})
 	if err != nil {
@@ -78,17 +84,24 @@ func (h *RevertImportHandler) Handle(ctx context.Context, cmd RevertImport, prog
 	return res, nil
 }
 
-// revertChunk decides for each target of the chunk and appends the
-// reverts in one transaction, each guarded by the version its decision was
+// tally is a per-target count of outcomes that adds up over chunks.
+type tally[T any] interface{ add(T) }
+
+// saveChunk asks decide about each target of the chunk and appends the
+// changes in one transaction, each guarded by the version its decision was
 // made on. If any target moved meanwhile (a job opened on it), the chunk is
 // redone target by target, reloading on each conflict.
-func (h *RevertImportHandler) revertChunk(ctx context.Context, batch uuid.UUID, domains []domain.Domain, meta domain.Metadata, res *RevertResult) error {
+func saveChunk[T any, PT interface {
+	*T
+	tally[T]
+}](ctx context.Context, repo Repository, domains []domain.Domain, meta domain.Metadata,
+	decide func(context.Context, domain.Domain, PT) (*Change, error), res PT) error {
 	var (
 		changes []Change
-		tally   RevertResult
+		counted T
 	)
 	for _, d := range domains {
-		change, err := h.decide(ctx, batch, d, &tally)
+		change, err := decide(ctx, d, &counted)
 		if err != nil {
 			return err
 		}
@@ -97,39 +110,39 @@ func (h *RevertImportHandler) revertChunk(ctx context.Context, batch uuid.UUID, 
 		}
 	}
 	if len(changes) == 0 {
-		addTally(res, tally)
+		res.add(counted)
 		return nil
 	}
-	_, err := h.repo.Save(ctx, meta, changes...)
+	_, err := repo.Save(ctx, meta, changes...)
 	if err == nil {
-		addTally(res, tally)
+		res.add(counted)
 		return nil
 	}
 	if !errors.Is(err, domain.ErrConcurrencyConflict) {
 		return err
 	}
 	for _, d := range domains {
-		var one RevertResult
-		err := h.repo.Retry(ctx, "revert "+d.String(), func() error {
-			one = RevertResult{}
-			change, err := h.decide(ctx, batch, d, &one)
+		var one T
+		err := repo.Retry(ctx, "decide for "+d.String(), func() error {
+			one = *new(T)
+			change, err := decide(ctx, d, &one)
 			if err != nil || change == nil {
 				return err
 			}
-			_, err = h.repo.Save(ctx, meta, *change)
+			_, err = repo.Save(ctx, meta, *change)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		addTally(res, one)
+		res.add(one)
 	}
 	return nil
 }
 
 // decide loads a target and returns the change that withdraws it, or nil
 // when there is nothing to withdraw, counting the outcome in tally.
-func (h *RevertImportHandler) decide(ctx context.Context, batch uuid.UUID, d domain.Domain, tally *RevertResult) (*Change, error) {
+func (h *RevertImportHandler) decide(ctx context.Context, batch uuid.UUID, key []string, d domain.Domain, tally *RevertResult) (*Change, error) {
 	t, err := h.repo.Target(ctx, d)
 	if err != nil {
 		return nil, err
@@ -146,11 +159,11 @@ func (h *RevertImportHandler) decide(ctx context.Context, batch uuid.UUID, d dom
 	tally.Reverted++
 	return &Change{
 		Stream: domain.TargetStream(d), Expected: domain.ExactVersion(t.Version()),
-		Events: []domain.Event{*ev}, ID: ByType(batch.String(), d.String()),
+		Events: []domain.Event{*ev}, ID: ByType(append(key[:len(key):len(key)], d.String())...),
 	}, nil
 }
 
-func addTally(res *RevertResult, t RevertResult) {
+func (res *RevertResult) add(t RevertResult) {
 	res.Reverted += t.Reverted
 	res.AlreadyReverted += t.AlreadyReverted
 	res.Superseded += t.Superseded

@@ -36,6 +36,7 @@ const (
 	TypeEnrichmentFailed     = "EnrichmentFailed"
 	TypeImportBatchRecorded  = "ImportBatchRecorded"
 	TypeImportBatchReverted  = "ImportBatchReverted"
+	TypeImportBatchRestored  = "ImportBatchRestored"
 )
 
 // --- target stream -----------------------------------------------------------
@@ -194,6 +195,14 @@ type ImportBatchReverted struct {
 	RevertedAt time.Time `json:"reverted_at"`
 }
 
+// ImportBatchRestored records that a reverted batch's targets were brought
+// back. A batch may be reverted and restored any number of times.
+type ImportBatchRestored struct {
+	BatchID    uuid.UUID `json:"batch_id"`
+	RestoredBy string    `json:"restored_by"`
+	RestoredAt time.Time `json:"restored_at"`
+}
+
 func (TargetImported) EventType() string       { return TypeTargetImported }
 func (TargetImportReverted) EventType() string { return TypeTargetImportReverted }
 func (TargetAdded) EventType() string          { return TypeTargetAdded }
@@ -208,6 +217,7 @@ func (EnrichmentPartial) EventType() string    { return TypeEnrichmentPartial }
 func (EnrichmentFailed) EventType() string     { return TypeEnrichmentFailed }
 func (ImportBatchRecorded) EventType() string  { return TypeImportBatchRecorded }
 func (ImportBatchReverted) EventType() string  { return TypeImportBatchReverted }
+func (ImportBatchRestored) EventType() string  { return TypeImportBatchRestored }
 
 var decoders = map[string]func([]byte) (Event, error){
 	TypeTargetImported:       decodeAs[TargetImported],
@@ -224,6 +234,7 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeEnrichmentFailed:     decodeAs[EnrichmentFailed],
 	TypeImportBatchRecorded:  decodeAs[ImportBatchRecorded],
 	TypeImportBatchReverted:  decodeAs[ImportBatchReverted],
+	TypeImportBatchRestored:  decodeAs[ImportBatchRestored],
 }
 
 // EventTypes lists every event type the log may hold, sorted.

@@ -3,6 +3,8 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -21,6 +23,9 @@ var (
 	ErrBatchReverted = errors.New("import batch was reverted")
 	// ErrUnknownBatch names a batch that was never recorded.
 	ErrUnknownBatch = errors.New("no such import batch")
+	// ErrBatchNotReverted refuses to restore a batch whose targets are in
+	// place: there is nothing to bring back.
+	ErrBatchNotReverted = errors.New("import batch is not reverted: nothing to restore")
 )
 
 // ImportBatch is one legacy import: recorded once every target of the file
@@ -28,6 +33,7 @@ var (
 type ImportBatch struct {
 	recorded *ImportBatchRecorded
 	reverted bool
+	restores int
 	version  int64
 }
 
@@ -44,6 +50,9 @@ func LoadImportBatch(events []RecordedEvent) (*ImportBatch, error) {
 			b.recorded = &e
 		case ImportBatchReverted:
 			b.reverted = true
+		case ImportBatchRestored:
+			b.reverted = false
+			b.restores++
 		default:
 			return nil, fmt.Errorf("unexpected %s in import stream %s", e.EventType(), re.StreamID)
 		}
@@ -57,6 +66,40 @@ func (b *ImportBatch) Recorded() *ImportBatchRecorded { return b.recorded }
 
 // Reverted reports whether the batch's targets were withdrawn.
 func (b *ImportBatch) Reverted() bool { return b.reverted }
+
+// Restores counts how often the batch was restored. It tells one revert or
+// restore of the batch from the next, so that the events of each get ids of
+// their own: a revert after a restore is new history, not a replay of the
+// first revert.
+func (b *ImportBatch) Restores() int { return b.restores }
+
+// CycleKey names the current revert/restore cycle in event ids: nothing
+// before the first restore, so reverts keep the ids they always had.
+func (b *ImportBatch) CycleKey() []string {
+	if b.restores == 0 {
+		return nil
+	}
+	return []string{"cycle", strconv.Itoa(b.restores)}
+}
+
+// Restore decides to bring the batch's targets back: it must have been
+// recorded and reverted. Its targets are restored first (Target.RestoreImport),
+// the batch last, so an interrupted restore is finished by running it again.
+func (b *ImportBatch) Restore(actor string, at time.Time) (ImportBatchRestored, error) {
+	switch {
+	case b.recorded == nil:
+		return ImportBatchRestored{}, ErrUnknownBatch
+	case !b.reverted:
+		return ImportBatchRestored{}, ErrBatchNotReverted
+	}
+	return ImportBatchRestored{BatchID: b.recorded.BatchID, RestoredBy: actor, RestoredAt: at.UTC()}, nil
+}
+
+// RestoreKey names the restore about to be decided in event ids: the
+// cycle it opens.
+func (b *ImportBatch) RestoreKey() []string {
+	return []string{"restore", strconv.Itoa(b.restores + 1)}
+}
 
 // Version is the stream version the batch was loaded at.
 func (b *ImportBatch) Version() int64 { return b.version }
@@ -84,4 +127,32 @@ func (t *Target) RevertImport(batch uuid.UUID) (RevertOutcome, *TargetImportReve
 		return RevertAlreadyDone, nil
 	}
 	return RevertWithdraws, &TargetImportReverted{Domain: t.domain, BatchID: batch}
+}
+
+// RestoreOutcome is what restoring a batch does to one of its targets.
+type RestoreOutcome int
+
+const (
+	// RestoreBringsBack imports the target again as the batch had it.
+	RestoreBringsBack RestoreOutcome = iota
+	// RestoreAlreadyDone finds the target in place: restored by an earlier,
+	// interrupted run, or never withdrawn.
+	RestoreAlreadyDone
+	// RestoreSuperseded leaves a target a later import brought in: it
+	// belongs to that batch now.
+	RestoreSuperseded
+)
+
+// RestoreImport decides what restoring batch does to the target, and the
+// event that brings it back when it does: the batch's own TargetImported
+// again, so every read model takes it back as it took it the first time.
+func (t *Target) RestoreImport(batch uuid.UUID) (RestoreOutcome, *TargetImported) {
+	switch {
+	case t.batchID != batch || t.imported == nil:
+		return RestoreSuperseded, nil
+	case !t.withdrawn:
+		return RestoreAlreadyDone, nil
+	}
+	again := *t.imported
+	return RestoreBringsBack, &again
 }

@@ -20,8 +20,11 @@ type Target struct {
 	profileEvent uuid.UUID
 	profileAt    time.Time
 	batchID      uuid.UUID
-	withdrawn    bool
-	added        bool
+	// imported is the event that last imported the target, which a restore
+	// of its batch appends again.
+	imported  *TargetImported
+	withdrawn bool
+	added     bool
 	// enrichedBefore marks a target that a job enriched before explicit
 	// adding existed: it stays a target.
 	enrichedBefore bool
@@ -85,6 +88,7 @@ func (t *Target) apply(re RecordedEvent, e Event) error {
 	case TargetImported:
 		p := e.Profile
 		t.profile, t.batchID, t.withdrawn = &p, e.BatchID, false
+		t.imported = &e
 		t.profileEvent, t.profileAt = re.ID, re.RecordedAt
 	case TargetImportReverted:
 		if e.BatchID == t.batchID {

@@ -22,9 +22,9 @@ const HeaderCache = "X-Cache"
 // Routes whose responses depend only on the displacement_targets read model
 // (and the request), and may therefore be cached against its version.
 var targetReadRoutes = map[string]bool{
-	"/api/targets":           true,
-	"/api/companies/:domain": true,
-	"/api/stats":             true,
+	"/api/targets":        true,
+	"/api" + companyRoute: true,
+	"/api/stats":          true,
 }
 
 // Bounds of the read cache; past either, it starts over.

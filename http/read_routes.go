@@ -46,7 +46,7 @@ func registerReadRoutes(api gin.IRouter, d Deps) {
 		rr.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	api.GET("/targets", rr.available(rr.listTargets))
-	api.GET("/companies/:domain", rr.available(rr.getCompany))
+	api.GET(companyRoute, rr.available(pastedDomain(rr.getCompany)))
 	api.GET("/enrich/status/:job_id", rr.available(rr.jobStatus))
 	api.GET("/enrich/jobs", rr.available(rr.listJobs))
 	api.GET("/stats", rr.available(rr.stats))

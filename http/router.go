@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -60,6 +61,27 @@ func NewRouter(d Deps) *gin.Engine {
 	registerReadRoutes(api, d)
 	registerEnrichRoutes(api, d)
 	return r
+}
+
+// companyRoute takes everything after /api/companies/ as the domain, slashes
+// included: a trailing slash, or a website's address pasted whole
+// (/api/companies/https://www.costco.com/), finds the company and answers
+// JSON. With a one-segment parameter gin would answer such paths with an
+// HTML redirect or a 404.
+const companyRoute = "/companies/*domain"
+
+// pastedDomain hands h the domain parameter without the leading slash a
+// catch-all parameter keeps; domain.ParseDomain reads what remains, scheme,
+// path and all.
+func pastedDomain(h gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		for i, p := range c.Params {
+			if p.Key == "domain" {
+				c.Params[i].Value = strings.TrimPrefix(p.Value, "/")
+			}
+		}
+		h(c)
+	}
 }
 
 func readiness(checks []ReadinessCheck) gin.HandlerFunc {

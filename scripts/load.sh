@@ -73,7 +73,9 @@ start_service() {
   ENRICH_MAX_JOBS_PER_REQUESTER=${ENRICH_MAX_JOBS_PER_REQUESTER:-100}
   set +a
   "$bin" migrate up >&2
-  if "$bin" help 2>/dev/null | grep -qE '^ +partnerforge import'; then
+  # Older binaries listed "partnerforge import" in their help; newer ones
+  # answer `import --help`.
+  if "$bin" import --help >/dev/null 2>&1 || "$bin" help 2>/dev/null | grep -qE '^ +partnerforge import'; then
     log "importing the demo data"
     "$bin" import demo >"$work/import.log" 2>&1 || { log "import failed"; tail -20 "$work/import.log" >&2; exit 1; }
   fi

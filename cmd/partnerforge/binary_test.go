@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
+	"github.com/partnerforge/partnerforge/adapters/providers/fixtures"
 )
 
 // The deadlines below are generous on purpose: they bound a hung process, they
@@ -77,6 +78,24 @@ func TestBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("second instance refused before any work", func(t *testing.T) {
+		t.Parallel()
+		taken, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer taken.Close()
+		// Nothing answers on the database's port: had serve gone to the
+		// database before the port, the error would be about that.
+		res := runBinary(t, bin, map[string]string{
+			"HTTP_ADDR": taken.Addr().String(), "DATABASE_URL": "postgres://postgres@127.0.0.1:1/none?sslmode=disable",
+			"BUILTWITH_API_KEY": "k", "SIMILARWEB_API_KEY": "k",
+		}, "serve")
+		if res.code != 1 || !strings.Contains(res.stderr, "cannot listen on "+taken.Addr().String()+" (HTTP_ADDR)") {
+			t.Errorf("serve on a taken port exited %d, want 1 naming the port; stderr:\n%s", res.code, res.stderr)
+		}
+	})
+
 	t.Run("serve", func(t *testing.T) {
 		t.Parallel()
 		testServe(t, bin)
@@ -84,6 +103,7 @@ func TestBinary(t *testing.T) {
 }
 
 func testServe(t *testing.T, bin string) {
+	ctx := context.Background()
 	db := pgtest.NewDB(t)
 	db.Pool.Close() // the binary opens its own pool
 
@@ -112,11 +132,20 @@ func testServe(t *testing.T, bin string) {
 	if n := countState(before, "applied"); n != 0 || !strings.HasPrefix(before["00001"], "pending") {
 		t.Fatalf("after rolling back, migrate status shows %d applied and 00001 as %q", n, before["00001"])
 	}
+	testUnmigrated(t, bin, vars)
 
-	var stderr syncBuffer
-	cmd := exec.Command(bin, "serve")
+	providers, err := fixtures.Start(ctx, fixtures.Options{})
+	if err != nil {
+		t.Fatalf("start fixture providers: %v", err)
+	}
+	t.Cleanup(providers.Close)
+	vars["BUILTWITH_BASE_URL"], vars["SIMILARWEB_BASE_URL"] = providers.BuiltWith.URL, providers.SimilarWeb.URL
+	vars["YAHOO_BASE_URL"], vars["YAHOO_COOKIE_URL"] = providers.Yahoo.URL, providers.YahooCookieURL()
+
+	var stdout, stderr syncBuffer
+	cmd := exec.Command(bin, "serve", "--banner")
 	cmd.Env = childEnv(vars)
-	cmd.Stderr = &stderr
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start serve: %v", err)
 	}
@@ -176,6 +205,9 @@ func testServe(t *testing.T, bin string) {
 		if got.Error.Code != "NOT_FOUND" || got.Error.Message == "" {
 			t.Errorf("404 body = %s, want {\"error\":{\"code\":\"NOT_FOUND\",\"message\":…}}", body)
 		}
+	})
+	t.Run("banner commands work when pasted", func(t *testing.T) {
+		testBanner(t, bin, vars, &stdout)
 	})
 	t.Run("migrated on start", func(t *testing.T) {
 		after := migrationStates(t, bin, vars)

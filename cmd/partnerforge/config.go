@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +57,7 @@ type envDoc struct{ name, def, what string }
 
 var envDocs = []envDoc{
 	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/partnerforge?sslmode=disable", "PostgreSQL connection URL"},
-	{"HTTP_ADDR", ":8080", "address the HTTP API listens on"},
+	{"HTTP_ADDR", "127.0.0.1:8080", "address the HTTP API listens on (:8080 for every interface, as in a container)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"ENVIRONMENT", "development", "development, test or production"},
 	{"DB_MIN_CONNS", "5", "connections the pool keeps open"},
@@ -217,6 +217,29 @@ func getenvTrim(getenv func(string) string, name string) string {
 	return strings.TrimSpace(getenv(name))
 }
 
-func newLogger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+// newLogger writes to w: text a person reads in development, JSON lines a
+// log pipeline parses elsewhere. Durations print as durations in both.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel, ReplaceAttr: readableDuration}
+	if cfg.Environment == "development" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// readableDuration writes a duration as "27.3ms" rather than the
+// nanoseconds JSON would otherwise carry, to three significant digits.
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
+	}
+	return slog.String(a.Key, roundDuration(a.Value.Duration()).String())
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	abs, unit := max(d, -d), time.Duration(1)
+	for abs >= 1000*unit {
+		unit *= 10
+	}
+	return d.Round(unit)
 }

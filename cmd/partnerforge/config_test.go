@@ -22,7 +22,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	want := Config{
 		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/partnerforge?sslmode=disable",
-		HTTPAddr:        ":8080",
+		HTTPAddr:        "127.0.0.1:8080",
 		LogLevel:        slog.LevelInfo,
 		Environment:     "development",
 		DBMinConns:      5,
@@ -208,9 +208,33 @@ func TestUsageListsEveryVariable(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	printUsage(&out)
+	help := out.String()
+	if strings.Contains(help, "(default )") {
+		t.Errorf("usage prints an empty default:\n%s", help)
+	}
+	// Every variable's line starts its description in the same column.
+	column := -1
 	for _, d := range envDocs {
-		if !strings.Contains(out.String(), d.name) || !strings.Contains(out.String(), "(default "+d.def+")") {
-			t.Errorf("usage does not document %s with its default %q:\n%s", d.name, d.def, out.String())
+		want := d.what
+		if d.def != "" {
+			want += " (default " + d.def + ")"
+		}
+		var line string
+		for l := range strings.Lines(help) {
+			if strings.HasPrefix(strings.TrimSpace(l), d.name+" ") {
+				line = strings.TrimRight(l, "\n")
+			}
+		}
+		if !strings.HasSuffix(line, want) {
+			t.Errorf("usage documents %s as %q, want it to end with %q", d.name, line, want)
+			continue
+		}
+		col := len(line) - len(want)
+		if column == -1 {
+			column = col
+		}
+		if col != column {
+			t.Errorf("%s's description starts in column %d, the first variable's in %d:\n%s", d.name, col, column, help)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/spf13/cobra"
 
 	"github.com/partnerforge/partnerforge/adapters/legacysqlite"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
@@ -22,63 +22,90 @@ import (
 	"github.com/partnerforge/partnerforge/domain"
 )
 
-// importCmd runs `partnerforge import sqlite|revert|demo`.
-func importCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("import wants sqlite, revert or demo: %w", errUsage)
+// newImportCmd is `partnerforge import sqlite|demo|revert|restore`.
+func newImportCmd(a *app) *cobra.Command {
+	cmd := group(&cobra.Command{
+		Use:   "import",
+		Short: "import legacy target lists, withdraw an import, or bring one back",
+	})
+	actor := cmd.PersistentFlags().String("actor", defaultActor(), "who runs the command, recorded with its events")
+
+	var sqliteReport string
+	sqlite := &cobra.Command{
+		Use:   "sqlite PATH",
+		Short: "import a legacy SQLite list (importing the same file again adds nothing)",
+		Args:  exactArgs("the path of the SQLite file (PATH)"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.withStore(func(store *postgres.EventStore) error {
+				return importFile(a.ctx, store, args[0], *actor, sqliteReport, a.stdout)
+			})
+		},
 	}
-	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("import "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	reportPath := fs.String("report", "", "write the import report as JSON to this file")
-	actor := fs.String("actor", defaultActor(), "who runs the import, recorded with its events")
-	rows := fs.Int("rows", legacysqlite.DemoRowsFor(legacysqlite.DemoRows), "demo: legacy rows to generate")
-	out := fs.String("out", "", "demo: where to write the generated SQLite file (default: a temporary file)")
-	pos, err := parseInterleaved(fs, rest)
-	if err != nil {
-		return fmt.Errorf("import %s: %v: %w", sub, err, errUsage)
+	sqlite.Flags().StringVar(&sqliteReport, "report", "", "write the import report as JSON to `FILE`")
+
+	var (
+		demoReport, demoOut string
+		rows                int
+	)
+	demo := &cobra.Command{
+		Use:   "demo",
+		Short: "generate the deterministic demo list and import it",
+		Args:  exactArgs(),
+		RunE: func(*cobra.Command, []string) error {
+			if rows < 1 {
+				return usageError("import demo: --rows must be at least 1, got %d", rows)
+			}
+			return a.withStore(func(store *postgres.EventStore) error {
+				path, cleanup, err := writeDemo(a.ctx, demoOut, rows)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				fmt.Fprintf(a.stdout, "generated %d legacy rows in %s\n", rows, path)
+				return importFile(a.ctx, store, path, *actor, demoReport, a.stdout)
+			})
+		},
 	}
-	switch {
-	case sub == "sqlite" && len(pos) == 1:
-		return withStore(ctx, cfg, func(store *postgres.EventStore) error {
-			return importFile(ctx, store, pos[0], *actor, *reportPath, stdout)
-		})
-	case sub == "demo" && len(pos) == 0:
-		path, cleanup, err := writeDemo(ctx, *out, *rows)
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-		fmt.Fprintf(stdout, "generated %d legacy rows in %s\n", *rows, path)
-		return withStore(ctx, cfg, func(store *postgres.EventStore) error {
-			return importFile(ctx, store, path, *actor, *reportPath, stdout)
-		})
-	case sub == "revert" && len(pos) == 1:
-		batch, err := uuid.Parse(pos[0])
-		if err != nil {
-			return fmt.Errorf("import revert: batch id %q is not a UUID: %w", pos[0], errUsage)
-		}
-		return withStore(ctx, cfg, func(store *postgres.EventStore) error {
-			return revertBatch(ctx, store, batch, *actor, stdout)
-		})
+	demo.Flags().IntVar(&rows, "rows", legacysqlite.DemoRowsFor(legacysqlite.DemoRows), "legacy rows to generate")
+	demo.Flags().StringVar(&demoOut, "out", "", "keep the generated SQLite file at `PATH` (otherwise a temporary file is removed)")
+	demo.Flags().StringVar(&demoReport, "report", "", "write the import report as JSON to `FILE`")
+
+	revert := &cobra.Command{
+		Use:   "revert BATCH_ID",
+		Short: "withdraw the targets an import brought in (history stays)",
+		Args:  batchArg,
+		// A batch id is no file name; the shell has nothing to offer.
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.withStore(func(store *postgres.EventStore) error {
+				return revertBatch(a.ctx, store, uuid.MustParse(args[0]), *actor, a.stdout)
+			})
+		},
 	}
-	return fmt.Errorf("import %s: unexpected arguments %q: %w", sub, pos, errUsage)
+	restore := &cobra.Command{
+		Use:               "restore BATCH_ID",
+		Short:             "bring back the targets a reverted import had brought in",
+		Args:              batchArg,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.withStore(func(store *postgres.EventStore) error {
+				return restoreBatch(a.ctx, store, uuid.MustParse(args[0]), *actor, a.stdout)
+			})
+		},
+	}
+	cmd.AddCommand(sqlite, demo, revert, restore)
+	return cmd
 }
 
-// parseInterleaved parses flags that may follow positional arguments, as in
-// `import sqlite list.db --report r.json`.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+// batchArg wants one argument that is a batch id.
+func batchArg(cmd *cobra.Command, args []string) error {
+	if err := exactArgs("the batch id (BATCH_ID, printed by `partnerforge import`)")(cmd, args); err != nil {
+		return err
 	}
+	if _, err := uuid.Parse(args[0]); err != nil {
+		return usageError("%s: batch id %q is not a UUID", commandName(cmd), args[0])
+	}
+	return nil
 }
 
 func defaultActor() string {
@@ -88,12 +115,21 @@ func defaultActor() string {
 	return "cli"
 }
 
-func withStore(ctx context.Context, cfg Config, fn func(*postgres.EventStore) error) error {
-	pool, err := postgres.Connect(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 4})
+// withStore connects to the configured database and, once its schema is
+// known to be current, hands fn the event store.
+func (a *app) withStore(fn func(*postgres.EventStore) error) error {
+	cfg, _, err := a.setup()
+	if err != nil {
+		return err
+	}
+	pool, err := postgres.Connect(a.ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 4})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	if err := requireMigrated(a.ctx, pool); err != nil {
+		return err
+	}
 	return fn(postgres.NewEventStore(pool))
 }
 
@@ -154,6 +190,9 @@ func importFile(ctx context.Context, store *postgres.EventStore, path, actor, re
 			fmt.Fprintf(stdout, "appended %d/%d targets\n", done, total)
 		}
 	})
+	if errors.Is(err, domain.ErrBatchReverted) {
+		return fmt.Errorf("%w; to bring its targets back: partnerforge import restore %s", err, domain.ImportBatchID(checksum))
+	}
 	if err != nil {
 		return err
 	}
@@ -234,6 +273,21 @@ func revertBatch(ctx context.Context, store *postgres.EventStore, batch uuid.UUI
 	fmt.Fprintf(stdout, "reverted batch %s\n", batch)
 	fmt.Fprintf(stdout, "  withdrawn now     %6d\n", res.Reverted)
 	fmt.Fprintf(stdout, "  already withdrawn %6d\n", res.AlreadyReverted)
+	fmt.Fprintf(stdout, "  kept (re-imported by a later batch) %d\n", res.Superseded)
+	return nil
+}
+
+func restoreBatch(ctx context.Context, store *postgres.EventStore, batch uuid.UUID, actor string, stdout io.Writer) error {
+	res, err := commands.NewRestoreImportHandler(store, time.Now).Handle(ctx, commands.RestoreImport{BatchID: batch, Actor: actor}, nil)
+	if errors.Is(err, domain.ErrUnknownBatch) {
+		return fmt.Errorf("%w (the batch id is printed by `partnerforge import`)", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored batch %s\n", batch)
+	fmt.Fprintf(stdout, "  brought back now  %6d\n", res.Restored)
+	fmt.Fprintf(stdout, "  already back      %6d\n", res.AlreadyRestored)
 	fmt.Fprintf(stdout, "  kept (re-imported by a later batch) %d\n", res.Superseded)
 	return nil
 }

@@ -8,33 +8,16 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
-
-const usage = `partnerforge — displacement-target intelligence
-
-Usage:
-  partnerforge serve                 run the HTTP API and event handlers
-  partnerforge migrate up|down|status
-  partnerforge import sqlite PATH [--report FILE] [--actor NAME]
-                                     import a legacy SQLite list (idempotent per file)
-  partnerforge import demo [--rows N] [--out PATH] [--report FILE]
-                                     generate the demo list (2,687 targets) and import it
-  partnerforge import revert BATCH_ID
-                                     withdraw the targets an import brought in
-  partnerforge projections status|rebuild NAME|all
-                                     read-model positions, or replay one from the log
-  partnerforge fixtures serve [--builtwith-port N --similarweb-port N --yahoo-port N]
-                                     local servers that answer like the three providers
-  partnerforge help                  this text and the environment variables
-
-Environment:
-`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,46 +31,152 @@ func main() {
 	}
 }
 
+// errUsage marks an error in how the command was called; main exits 2 on it.
 var errUsage = errors.New("see `partnerforge help`")
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 {
-		printUsage(stdout)
-		return fmt.Errorf("no command: %w", errUsage)
+// usageError wraps errUsage with what was wrong, in the user's terms.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf(format+": %w", append(args, errUsage)...)
+}
+
+// app is what every subcommand shares: the context, the environment it reads
+// its configuration from, and where it prints.
+type app struct {
+	ctx    context.Context
+	getenv func(string) string
+	stdout io.Writer
+}
+
+// setup reads the configuration and builds the logger. Subcommands call it
+// themselves, after their arguments were checked, so that `help` and shell
+// completion work in any environment and a usage error is reported as one.
+func (a *app) setup() (Config, *slog.Logger, error) {
+	cfg, err := LoadConfig(a.getenv)
+	if err != nil {
+		return Config{}, nil, err
 	}
-	cmd, rest := args[0], args[1:]
-	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		printUsage(stdout)
+	return cfg, newLogger(cfg, os.Stderr), nil
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	a := &app{ctx: ctx, getenv: getenv, stdout: stdout}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(os.Stderr)
+	return root.ExecuteContext(ctx)
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "partnerforge",
+		Short: "displacement-target intelligence",
+		Long: "partnerforge — displacement-target intelligence.\n\n" +
+			"One binary: `serve` runs the HTTP API, the event handlers, the enrichment workers and the\n" +
+			"projections; the other commands manage the schema and the data. Exit status: 0 on success,\n" +
+			"1 on an error (including invalid configuration), 2 on a usage error.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Without a command, print the help and fail as a usage error; an
+		// unknown word is a usage error too, not cobra's suggestion text.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("unknown command %q", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_ = cmd.Help()
+			return usageError("no command")
+		},
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError("%s: %v", commandName(cmd), err)
+	})
+	root.SetHelpTemplate(root.HelpTemplate() + "{{if not .HasParent}}\n" + envHelp() + "{{end}}")
+	// A command that only holds subcommands runs just to report a usage
+	// error; its usage shows the subcommands, not a bare "[flags]" form.
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(),
+		"{{if .Runnable}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
+	root.AddCommand(
+		newServeCmd(a),
+		newMigrateCmd(a),
+		newImportCmd(a),
+		newProjectionsCmd(a),
+		newFixturesCmd(a),
+	)
+	return root
+}
+
+// group makes cmd a command that only holds subcommands: called alone or
+// with an unknown word it fails as a usage error naming the choices.
+func group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError("%s: unknown command %q (want %s)", commandName(c), args[0], subcommandNames(c))
+		}
 		return nil
 	}
-	cfg, err := LoadConfig(getenv)
-	if err != nil {
-		return err
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		return usageError("%s wants one of %s", commandName(c), subcommandNames(c))
 	}
-	log := newLogger(cfg.LogLevel)
-	switch cmd {
-	case "serve":
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		if err := fs.Parse(rest); err != nil {
-			return fmt.Errorf("serve: %w", errUsage)
+	return cmd
+}
+
+func subcommandNames(cmd *cobra.Command) string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
 		}
-		return serve(ctx, cfg, log)
-	case "migrate":
-		return migrate(ctx, cfg, log, rest, stdout)
-	case "import":
-		return importCmd(ctx, cfg, rest, stdout)
-	case "projections":
-		return projectionsCmd(ctx, cfg, log, rest, stdout)
-	case "fixtures":
-		return fixturesServe(ctx, rest, log, stdout)
-	default:
-		return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+	}
+	return strings.Join(names, ", ")
+}
+
+// exactArgs is cobra.ExactArgs as a usage error that names what is missing.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < len(names):
+			return usageError("%s: %s is missing", commandName(cmd), names[len(args)])
+		case len(args) > len(names):
+			return usageError("%s: unexpected arguments %q", commandName(cmd), args[len(names):])
+		}
+		return nil
 	}
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprint(w, usage)
+// envHelp documents every variable, aligned in columns; a variable without a
+// default says nothing about one.
+func envHelp() string {
+	width := 0
 	for _, d := range envDocs {
-		fmt.Fprintf(w, "  %-22s %s (default %s)\n", d.name, d.what, d.def)
+		width = max(width, len(d.name))
 	}
+	var b strings.Builder
+	b.WriteString("Environment (read at start-up; an invalid value stops the command naming the variable):\n")
+	for _, d := range envDocs {
+		fmt.Fprintf(&b, "  %-*s  %s", width, d.name, d.what)
+		if d.def != "" {
+			fmt.Fprintf(&b, " (default %s)", d.def)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// printUsage writes `partnerforge help` to w.
+func printUsage(w io.Writer) {
+	root := newRootCmd(&app{ctx: context.Background(), getenv: func(string) string { return "" }, stdout: w})
+	root.SetOut(w)
+	_ = root.Help()
+}
+
+// commandName is how errors name a command: its path without the binary's
+// name, which main already prints first.
+func commandName(cmd *cobra.Command) string {
+	if !cmd.HasParent() {
+		return cmd.Name()
+	}
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 }

@@ -4,43 +4,100 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/projections"
 )
 
-// projectionsCmd runs `partnerforge projections rebuild NAME|all` and
-// `partnerforge projections status`.
-func projectionsCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	pool, err := postgres.Connect(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 4})
+// projectionNames are the read models `projections rebuild` accepts.
+func projectionNames() []string {
+	var names []string
+	for _, p := range projections.All() {
+		names = append(names, p.Name())
+	}
+	return names
+}
+
+// newProjectionsCmd is `partnerforge projections status|rebuild NAME|all`.
+func newProjectionsCmd(a *app) *cobra.Command {
+	cmd := group(&cobra.Command{
+		Use:   "projections",
+		Short: "read-model positions, or rebuild read models from the event log",
+	})
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "each read model's position and how far it is behind the log",
+		Args:  exactArgs(),
+		RunE: func(*cobra.Command, []string) error {
+			return a.withRunner(func(runner *projections.Runner) error {
+				return printProjectionStatus(a.ctx, runner, a.stdout)
+			})
+		},
+	}
+	rebuild := &cobra.Command{
+		Use:   "rebuild NAME|all",
+		Short: "rebuild one read model, or all of them, from the event log",
+		Args: func(cmd *cobra.Command, args []string) error {
+			valid := strings.Join(append(projectionNames(), "all"), ", ")
+			if err := exactArgs("the projection name (one of "+valid+")")(cmd, args); err != nil {
+				return err
+			}
+			if args[0] != "all" && !slices.Contains(projectionNames(), args[0]) {
+				return usageError("projections rebuild: unknown projection %q (want one of %s)", args[0], valid)
+			}
+			return nil
+		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return append(projectionNames(), "all"), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.withRunner(func(runner *projections.Runner) error {
+				names := []string{args[0]}
+				if args[0] == "all" {
+					names = runner.Names()
+				}
+				for _, name := range names {
+					started := time.Now()
+					if err := runner.Rebuild(a.ctx, name); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "rebuilt %s in %s\n", name, time.Since(started).Round(time.Millisecond))
+				}
+				return printProjectionStatus(a.ctx, runner, a.stdout)
+			})
+		},
+	}
+	cmd.AddCommand(status, rebuild)
+	return cmd
+}
+
+// withRunner hands fn the projection runner over a migrated database.
+func (a *app) withRunner(fn func(*projections.Runner) error) error {
+	cfg, log, err := a.setup()
+	if err != nil {
+		return err
+	}
+	pool, err := postgres.Connect(a.ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 4})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	if err := requireMigrated(a.ctx, pool); err != nil {
+		return err
+	}
 	runner, err := projections.NewRunner(pool, projections.Config{PollInterval: cfg.PollInterval, Logger: log}, projections.All()...)
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(args) == 1 && args[0] == "status":
-		return printProjectionStatus(ctx, runner, stdout)
-	case len(args) == 2 && args[0] == "rebuild":
-		names := []string{args[1]}
-		if args[1] == "all" {
-			names = runner.Names()
-		}
-		for _, name := range names {
-			started := time.Now()
-			if err := runner.Rebuild(ctx, name); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "rebuilt %s in %s\n", name, time.Since(started).Round(time.Millisecond))
-		}
-		return printProjectionStatus(ctx, runner, stdout)
-	}
-	return fmt.Errorf("projections wants `status` or `rebuild NAME|all` (names: %v): %w", runner.Names(), errUsage)
+	return fn(runner)
 }
 
 func printProjectionStatus(ctx context.Context, runner *projections.Runner, w io.Writer) error {

@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
 
 	"github.com/partnerforge/partnerforge/adapters/messaging"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
@@ -24,10 +24,44 @@ import (
 	"github.com/partnerforge/partnerforge/projections"
 )
 
+func newServeCmd(a *app) *cobra.Command {
+	var banner bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "run the HTTP API, the event handlers, the enrichment workers and the projections",
+		Long: "serve runs the HTTP API, the event handlers, the enrichment workers and the projections.\n" +
+			"On SIGINT or SIGTERM it stops accepting connections, drains in-flight requests, stops the\n" +
+			"background work within SHUTDOWN_TIMEOUT and exits 0.",
+		Args: exactArgs(),
+		RunE: func(*cobra.Command, []string) error {
+			cfg, log, err := a.setup()
+			if err != nil {
+				return err
+			}
+			var out io.Writer
+			if banner {
+				out = a.stdout
+			}
+			return serve(a.ctx, cfg, log, out)
+		},
+	}
+	cmd.Flags().BoolVar(&banner, "banner", false, "once serving, print the URL and commands to try it on stdout")
+	return cmd
+}
+
 // serve runs the API until ctx is cancelled (SIGINT/SIGTERM), then stops
 // accepting connections, drains in-flight requests, stops the handlers and
-// closes the pool, all within cfg.ShutdownTimeout.
-func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+// closes the pool, all within cfg.ShutdownTimeout. When banner is not nil,
+// it says there how to try the service once everything runs.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, banner io.Writer) error {
+	// The port first: a second instance must be refused before it touches
+	// the database, naming what is in the way.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (HTTP_ADDR): %w; is another partnerforge running? set HTTP_ADDR to another port", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+
 	pool, err := postgres.Connect(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MinConns: cfg.DBMinConns, MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		return err
@@ -47,6 +81,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if err := migrator.Up(ctx, log); err != nil {
 			return err
 		}
+	} else if err := requireMigrated(ctx, pool); err != nil {
+		return err
 	}
 
 	reg := prometheus.NewRegistry()
@@ -57,7 +93,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	wlog := watermill.NewSlogLogger(log.With(slog.String("component", "watermill")))
+	// Background work stops on its own context, after HTTP has drained, so
+	// no request is accepted whose job nobody would pick up.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	wlog := newWatermillLogger(log, workCtx)
 	events, err := messaging.NewRouter(pool, wlog)
 	if err != nil {
 		return err
@@ -97,10 +137,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		JobStreams:       store,
 	})
 
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (HTTP_ADDR): %w", cfg.HTTPAddr, err)
-	}
 	srv := &http.Server{
 		Handler:           router,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -108,10 +144,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	// Background work stops on its own context, after HTTP has drained, so
-	// no request is accepted whose job nobody would pick up.
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
 	var (
 		wg      sync.WaitGroup
 		workErr = make(chan error, 2)
@@ -125,6 +157,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("environment", cfg.Environment))
+	if banner != nil {
+		printBanner(banner, ln.Addr())
+	}
 
 	var runErr error
 	select {

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strconv"
+)
+
+// bannerDomain is a target of the demo list, so the commands the banner
+// suggests find it after `make run`.
+const bannerDomain = "northwind-hardware.com"
+
+// printBanner ends start-up with where the service is and commands that work
+// when pasted into a shell: the job id travels in a variable, extracted with
+// jq when it is installed, else with sed.
+func printBanner(w io.Writer, addr net.Addr) {
+	base := "http://" + dialable(addr)
+	_, err := exec.LookPath("jq")
+	pretty, jobID := " | jq .", "jq -r .job_id"
+	if err != nil {
+		pretty, jobID = "", `sed -n 's/.*"job_id":"\([^"]*\)".*/\1/p'`
+	}
+	fmt.Fprintf(w, `
+PartnerForge is serving on %[1]s (Ctrl-C stops it). Try it:
+
+  base=%[1]s
+  curl -s "$base/api/targets?tier=1&sort=revenue&per_page=5"%[2]s
+  job=$(curl -s -X POST "$base/api/enrich/%[3]s" -H 'X-Requested-By: you@example.com' | %[4]s)
+  curl -s "$base/api/enrich/status/$job"%[2]s
+  curl -s "$base/api/companies/%[3]s"%[2]s
+
+`, base, pretty, bannerDomain, jobID)
+}
+
+// dialable turns a listener's address into one a client can reach: a
+// listener on every interface is reached on loopback.
+func dialable(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
