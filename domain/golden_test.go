@@ -219,6 +219,7 @@ var goldenSamples = map[string]domain.Event{
 	domain.TypeImportBatchRecorded: domain.ImportBatchRecorded{BatchID: goldenBatch, Source: "legacy.sqlite", Checksum: "sha256:9f2c",
 		Targets: []domain.Domain{goldenSite}, Report: json.RawMessage(`{"imported":1,"rejected":0}`), ImportedBy: "admin@example.com", ImportedAt: goldenAt},
 	domain.TypeImportBatchReverted: domain.ImportBatchReverted{BatchID: goldenBatch, RevertedBy: "admin@example.com", RevertedAt: goldenAt},
+	domain.TypeImportBatchRestored: domain.ImportBatchRestored{BatchID: goldenBatch, RestoredBy: "admin@example.com", RestoredAt: goldenAt.Add(time.Hour)},
 	domain.TypeRequesterJobStarted: domain.RequesterJobStarted{Requester: "rep@example.com", JobID: goldenJob, Domain: goldenSite, ExpiresAt: goldenAt.Add(15 * time.Minute)},
 	domain.TypeRequesterJobEnded:   domain.RequesterJobEnded{Requester: "rep@example.com", JobID: goldenJob},
 }
