@@ -29,6 +29,11 @@ Usage:
                                      withdraw the targets an import brought in
   partnerforge projections status|rebuild NAME|all
                                      read-model positions, or replay one from the log
+  partnerforge keys create --email E --tier standard|power|admin [--json]
+                                     issue an API key; prints it this once
+  partnerforge keys list [--json]    every key, without the keys themselves
+  partnerforge keys revoke KEY_ID [--reason TEXT]
+  partnerforge keys set-tier KEY_ID standard|power|admin
   partnerforge fixtures serve [--builtwith-port N --similarweb-port N --yahoo-port N]
                                      local servers that answer like the three providers
   partnerforge help                  this text and the environment variables
@@ -80,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return projectionsCmd(ctx, cfg, log, rest, stdout)
 	case "fixtures":
 		return fixturesServe(ctx, rest, log, stdout)
+	case "keys":
+		return keysCmd(ctx, cfg, rest, stdout)
 	default:
 		return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
 	}

@@ -73,7 +73,23 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 
+	hasher, err := cfg.keyHasher()
+	if err != nil {
+		return err
+	}
+	if cfg.APIKeySalt == "" {
+		log.Warn("API_KEY_SALT is not set: API keys are hashed with the public development salt")
+	}
+	apiKeys := postgres.NewAPIKeys(pool)
+	keyUsage := httpapi.NewKeyUsage(apiKeys, log)
 	router := httpapi.NewRouter(httpapi.Deps{
+		Auth: httpapi.NewAuthenticator(httpapi.AuthConfig{Hasher: hasher, Keys: apiKeys, Usage: keyUsage}),
+		KeyAdmin: httpapi.KeyAdmin{
+			Issue:      commands.NewIssueKeyHandler(store, hasher, time.Now),
+			ChangeTier: commands.NewChangeKeyTierHandler(store, time.Now),
+			Revoke:     commands.NewRevokeKeyHandler(store, time.Now),
+			List:       apiKeys,
+		},
 		Logger: log,
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: pool.Ping},
@@ -117,6 +133,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go func() { defer wg.Done(); workErr <- wrapErr("enrichment workers", pipeline.Run(workCtx)) }()
 	wg.Go(func() { _ = readModels.Run(workCtx) }) // retries failed batches itself; returns when stopped
 	wg.Go(func() { targetsVersion.Run(workCtx, cfg.PollInterval, log) })
+	// Last use is written in batches, and once more when work stops, after
+	// HTTP has drained.
+	wg.Go(func() { keyUsage.Run(workCtx, httpapi.DefaultUsageFlush) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
