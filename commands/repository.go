@@ -96,6 +96,15 @@ func (r Repository) ImportBatch(ctx context.Context, id uuid.UUID) (*domain.Impo
 	return domain.LoadImportBatch(evs)
 }
 
+// APIKey loads an API key; one never issued has no Issued record.
+func (r Repository) APIKey(ctx context.Context, id uuid.UUID) (*domain.APIKey, error) {
+	evs, err := r.Events(ctx, domain.APIKeyStream(id))
+	if err != nil {
+		return nil, err
+	}
+	return domain.LoadAPIKey(evs)
+}
+
 // Change is one stream's part of a decision.
 type Change struct {
 	Stream   string

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // contractCase is one request of the contract test. Path may name a value an
@@ -30,7 +32,10 @@ var (
 	notFound    = []int{http.StatusNotFound}
 	notAllowed  = []int{http.StatusMethodNotAllowed}
 	accepted    = []int{http.StatusAccepted}
-	limitHeader = map[string]string{HeaderRequestedBy: "contract-limit"}
+	forbidden   = []int{http.StatusForbidden}
+	standardKey = map[string]string{HeaderAPIKey: testKey("standard@example.com", domain.TierStandard)}
+	powerKey    = map[string]string{HeaderAPIKey: testKey("power@example.com", domain.TierPower)}
+	limitHeader = map[string]string{HeaderAPIKey: testKey("contract-limit@example.com", domain.TierPower)}
 )
 
 // contractCases run in order: later cases use what earlier ones created.
@@ -40,6 +45,9 @@ func contractCases() []contractCase {
 	}
 	post := func(name, path, body string, want []int, code string) contractCase {
 		return contractCase{name: name, method: http.MethodPost, path: path, body: body, want: want, wantCode: code}
+	}
+	request := func(method, name, path, body string, want []int, code string) contractCase {
+		return contractCase{name: name, method: method, path: path, body: body, want: want, wantCode: code}
 	}
 	withHeader := func(c contractCase, h map[string]string) contractCase { c.header = h; return c }
 	revalidated := func(c contractCase) contractCase { c.revalidate = true; return c }
@@ -70,8 +78,10 @@ func contractCases() []contractCase {
 		post("enrich with a wrong type", "/api/enrich/walmart.com", `{"force":"yes"}`, badRequest, CodeInvalidParameter),
 		post("enrich with an unknown provider", "/api/enrich/walmart.com", `{"providers":["clearbit"]}`, badRequest, CodeInvalidParameter),
 		post("enrich with a repeated provider", "/api/enrich/walmart.com", `{"providers":["yahoo_finance","yahoo_finance"]}`, badRequest, CodeInvalidParameter),
-		withHeader(post("enrich with an invalid requester", "/api/enrich/walmart.com", "", badRequest, CodeInvalidParameter),
-			map[string]string{HeaderRequestedBy: "<script>"}),
+		withHeader(post("enrich without a key", "/api/enrich/walmart.com", "", forbidden, CodeMissingAPIKey),
+			map[string]string{HeaderAPIKey: ""}),
+		withHeader(post("enrich with an unknown key", "/api/enrich/walmart.com", "", forbidden, CodeInvalidAPIKey),
+			map[string]string{HeaderAPIKey: unknownKey}),
 		post("enrich with an oversize body", "/api/enrich/walmart.com",
 			`{"force":true,"pad":"`+strings.Repeat("x", int(MaxBodyBytes))+`"}`, []int{http.StatusRequestEntityTooLarge}, CodePayloadTooLarge),
 		withHeader(post("enrich within the limit 1", "/api/enrich/limit-one.com", `{"add":true}`, accepted, ""), limitHeader),
@@ -86,7 +96,7 @@ func contractCases() []contractCase {
 		get("job status of an unknown job", "/api/enrich/status/00000000-0000-4000-8000-000000000000", notFound, CodeNotFound),
 		get("job status with an invalid id", "/api/enrich/status/not-a-uuid", badRequest, CodeInvalidParameter),
 		revalidated(get("jobs", "/api/enrich/jobs", ok, "")),
-		get("jobs filtered and paged", "/api/enrich/jobs?page=1&per_page=5&requested_by=contract-limit", ok, ""),
+		get("jobs filtered and paged", "/api/enrich/jobs?page=1&per_page=5&requested_by=contract-limit@example.com", ok, ""),
 		get("jobs of one target, any spelling", "/api/enrich/jobs?domain=WWW.Zalando.de", ok, ""),
 		get("jobs by status", "/api/enrich/jobs?status=completed&domain=zalando.de", ok, ""),
 		get("jobs with an unknown status", "/api/enrich/jobs?status=done", badRequest, CodeInvalidParameter),
@@ -120,5 +130,25 @@ func contractCases() []contractCase {
 		get("company not imported", "/api/companies/www.Unlisted-Example.com", notFound, CodeNotFound),
 		get("company with an invalid domain", "/api/companies/not_a_domain", badRequest, CodeInvalidDomain),
 		revalidated(get("stats", "/api/stats", ok, "")),
+
+		// Keys and tiers.
+		withHeader(get("metrics without a key", "/metrics", forbidden, CodeMissingAPIKey), map[string]string{HeaderAPIKey: ""}),
+		withHeader(get("metrics with a power key", "/metrics", forbidden, CodeForbidden), powerKey),
+		withHeader(get("targets with a standard key", "/api/targets", ok, ""), standardKey),
+		withHeader(get("unknown route without a key", "/api/nothing-here", forbidden, CodeMissingAPIKey), map[string]string{HeaderAPIKey: ""}),
+		captured(request(http.MethodPost, "issue a key", "/api/admin/keys", `{"email":"Rep@Example.com","tier":"standard"}`, []int{http.StatusCreated}, ""), "key_id"),
+		request(http.MethodPost, "issue a key to an invalid email", "/api/admin/keys", `{"email":"rep","tier":"standard"}`, badRequest, CodeInvalidParameter),
+		request(http.MethodPost, "issue a key of an unknown tier", "/api/admin/keys", `{"email":"rep@example.com","tier":"gold"}`, badRequest, CodeInvalidParameter),
+		request(http.MethodPost, "issue a key with an unknown field", "/api/admin/keys", `{"email":"rep@example.com","tier":"power","key":"x"}`, badRequest, CodeInvalidParameter),
+		withHeader(request(http.MethodPost, "issue a key with a power key", "/api/admin/keys", `{"email":"rep@example.com","tier":"admin"}`, forbidden, CodeForbidden), powerKey),
+		get("list keys", "/api/admin/keys", ok, ""),
+		withHeader(get("list keys with a standard key", "/api/admin/keys", forbidden, CodeForbidden), standardKey),
+		request(http.MethodPatch, "change a key's tier", "/api/admin/keys/{key_id}", `{"tier":"power"}`, ok, ""),
+		request(http.MethodPatch, "change an unknown key's tier", "/api/admin/keys/00000000-0000-4000-8000-000000000000", `{"tier":"power"}`, notFound, CodeNotFound),
+		request(http.MethodPatch, "change a tier with an invalid key id", "/api/admin/keys/not-a-uuid", `{"tier":"power"}`, badRequest, CodeInvalidParameter),
+		request(http.MethodDelete, "revoke a key", "/api/admin/keys/{key_id}", `{"reason":"contract test"}`, []int{http.StatusNoContent}, ""),
+		request(http.MethodDelete, "revoke a key twice", "/api/admin/keys/{key_id}", "", []int{http.StatusConflict}, CodeConflict),
+		request(http.MethodPatch, "change a revoked key's tier", "/api/admin/keys/{key_id}", `{"tier":"admin"}`, []int{http.StatusConflict}, CodeConflict),
+		withHeader(request(http.MethodDelete, "revoke a key with a standard key", "/api/admin/keys/{key_id}", "", forbidden, CodeForbidden), standardKey),
 	}
 }

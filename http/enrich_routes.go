@@ -86,8 +86,7 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 		}
 		who, ok := requesterOf(c)
 		if !ok {
-			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter,
-				"X-Requested-By must be 1–128 letters, digits or ._@+:-", map[string]any{"parameter": HeaderRequestedBy})
+			abortWithError(c, http.StatusForbidden, CodeMissingAPIKey, "this route needs an API key in the "+HeaderAPIKey+" header", nil)
 			return
 		}
 		body, ok := readEnrichBody(c)
@@ -204,27 +203,14 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// requesterOf names who asks. Until API keys arrive it trusts the
-// X-Requested-By header (default "anonymous"); this is the one place to
-// replace with the authenticated key's owner. The name becomes part of an
-// event-stream id, hence the strict alphabet.
+// requesterOf names who asks: the owner of the calling API key, an email
+// address (domain.ParseEmail), which also names the requester's stream.
 func requesterOf(c *gin.Context) (string, bool) {
-	who := c.GetHeader(HeaderRequestedBy)
-	if who == "" {
-		return "anonymous", true
-	}
-	if len(who) > 128 {
+	p, ok := principalOf(c)
+	if !ok || p.Owner == "" {
 		return "", false
 	}
-	for i := 0; i < len(who); i++ {
-		switch ch := who[i]; {
-		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
-		case ch == '.', ch == '_', ch == '@', ch == '+', ch == ':', ch == '-':
-		default:
-			return "", false
-		}
-	}
-	return who, true
+	return p.Owner, true
 }
 
 // enrichFailed maps the command's errors to the API's codes. Anything
@@ -249,7 +235,7 @@ func enrichFailed(c *gin.Context, log *slog.Logger, target domain.Domain, err er
 	case errors.Is(err, domain.ErrInvalidDomain):
 		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, "invalid domain", map[string]any{"parameter": "domain"})
 	case errors.Is(err, domain.ErrNoRequester):
-		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "no requester", map[string]any{"parameter": HeaderRequestedBy})
+		abortWithError(c, http.StatusForbidden, CodeMissingAPIKey, "no requester: this route needs an API key", nil)
 	default:
 		log.LogAttrs(c.Request.Context(), slog.LevelError, "request enrichment failed",
 			slog.String("request_id", RequestID(c.Request.Context())), slog.String("error", err.Error()))

@@ -71,8 +71,8 @@ func TestEnrichRoute(t *testing.T) {
 				"status_url": "/api/enrich/status/" + jobID.String()},
 			check: func(t *testing.T, cmd commands.RequestEnrichment) {
 				want := commands.RequestEnrichment{
-					Domain: domain.MustParseDomain("costco.com"), RequestedBy: "anonymous",
-					Metadata: domain.Metadata{CorrelationID: "req-1", RequestID: "req-1", Actor: "anonymous"},
+					Domain: domain.MustParseDomain("costco.com"), RequestedBy: "admin@example.com",
+					Metadata: domain.Metadata{CorrelationID: "req-1", RequestID: "req-1", Actor: "admin@example.com"},
 				}
 				if fmt.Sprint(cmd) != fmt.Sprint(want) {
 					t.Errorf("command %+v, want %+v", cmd, want)
@@ -81,7 +81,7 @@ func TestEnrichRoute(t *testing.T) {
 		},
 		{
 			name: "force and providers", path: "/api/enrich/target.com", body: `{"force":true,"providers":["yahoo_finance","builtwith"]}`,
-			header: map[string]string{HeaderRequestedBy: "ana@partnerforge.io"},
+			header: map[string]string{HeaderAPIKey: testKey("ana@partnerforge.io", domain.TierStandard)},
 			answer: commands.EnrichmentAccepted{JobID: jobID}, wantStatus: http.StatusAccepted,
 			check: func(t *testing.T, cmd commands.RequestEnrichment) {
 				if !cmd.Force || !slices.Equal(cmd.Providers, []domain.Provider{domain.ProviderBuiltWith, domain.ProviderYahooFinance}) {
@@ -108,8 +108,8 @@ func TestEnrichRoute(t *testing.T) {
 		{name: "a JSON array", path: "/api/enrich/costco.com", body: `[]`, wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter},
 		{name: "trailing data", path: "/api/enrich/costco.com", body: `{}x`, wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter},
 		{name: "unknown provider", path: "/api/enrich/costco.com", body: `{"providers":["clearbit"]}`, wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter},
-		{name: "invalid requester", path: "/api/enrich/costco.com", header: map[string]string{HeaderRequestedBy: "a b"},
-			wantStatus: http.StatusBadRequest, wantCode: CodeInvalidParameter},
+		{name: "unknown key", path: "/api/enrich/costco.com", header: map[string]string{HeaderAPIKey: unknownKey},
+			wantStatus: http.StatusForbidden, wantCode: CodeInvalidAPIKey},
 		{name: "too many jobs", path: "/api/enrich/costco.com", err: fmt.Errorf("request enrichment of costco.com: %w: 5 of 5", domain.ErrTooManyJobs),
 			wantStatus: http.StatusTooManyRequests, wantCode: CodeTooManyJobs},
 		{name: "add a target", path: "/api/enrich/new-shop.com", body: `{"add":true}`,
@@ -139,7 +139,7 @@ func TestEnrichRoute(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fake := &fakeRequester{answer: tc.answer, err: tc.err}
-			srv := httptest.NewServer(NewRouter(Deps{Enrich: fake}))
+			srv := httptest.NewServer(NewRouter(withTestAuth(Deps{Enrich: fake})))
 			t.Cleanup(srv.Close)
 			resp, body := send(t, srv, http.MethodPost, tc.path, tc.header, tc.body)
 			if resp.StatusCode != tc.wantStatus {
@@ -180,7 +180,7 @@ func TestEnrichRoute(t *testing.T) {
 
 func TestEnrichRouteWithoutHandler(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(NewRouter(Deps{}))
+	srv := httptest.NewServer(NewRouter(withTestAuth(Deps{})))
 	t.Cleanup(srv.Close)
 	resp, body := send(t, srv, http.MethodPost, "/api/enrich/costco.com", nil, "")
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), CodeUnavailable) {
@@ -202,7 +202,7 @@ func send(t *testing.T, srv *httptest.Server, method, path string, header map[st
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := srv.Client().Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
@@ -10,4 +11,9 @@ import (
 // real store.
 var db *pgtest.Database
 
-func TestMain(m *testing.M) { pgtest.Run(m, &db) }
+func TestMain(m *testing.M) {
+	// Requests carry the tests' admin key unless they name one: see
+	// auth_fixture_test.go.
+	http.DefaultTransport = withTestKey(plainTransport)
+	pgtest.Run(m, &db)
+}

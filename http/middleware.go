@@ -15,8 +15,6 @@ import (
 // Header names the API reads or sets on every route.
 const (
 	HeaderRequestID = "X-Request-ID"
-	// HeaderRequestedBy names the caller until API keys replace it.
-	HeaderRequestedBy = "X-Requested-By"
 )
 
 // MaxBodyBytes bounds every request body. The API's bodies are a few hundred
@@ -28,6 +26,8 @@ const MaxBodyBytes int64 = 1 << 20
 //   - the request id comes first so every later log line and error carries it;
 //   - the access log wraps the recoverer so a panic is logged with its 500;
 //   - CORS answers preflights before anything that could refuse them;
+//   - authentication comes next, before the rate limits that count per key
+//     and before the body limit, so a refused caller's body is never read;
 //   - the read cache wraps gzip and ETag, so a hit replays finished bytes;
 //   - gzip wraps ETag so the tag is computed over the uncompressed body and
 //     one tag serves both encodings (it is weak for that reason).
@@ -41,10 +41,8 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 		accessLog(log),
 		recoverer(log),
 		cors(d.CORSExtraOrigins),
-		// ---- Slot for API-key authentication, then per-key rate limits. ----
-		// They belong here: after CORS so preflights need no key, before the
-		// body limit so a refused caller's body is never read. Replace
-		// requesterOf (enrich_routes.go) with the authenticated key's owner.
+		authenticate(d.Auth, log),
+		// ---- Slot for per-key rate limits: they read the Principal. ----
 		bodyLimit(MaxBodyBytes),
 	}
 	// The read cache sits outside gzip and ETag so a hit costs neither:
@@ -97,14 +95,18 @@ func saneRequestID(id string) bool {
 	return true
 }
 
-// accessLog writes one structured line per request. It logs the path but
-// never the query string, headers or bodies: later API keys and personal
-// data travel there.
+// accessLog writes one structured line per request, with the id of the API
+// key that made it. It logs the path but never the query string, headers or
+// bodies: keys and personal data travel there.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
 		status := c.Writer.Status()
+		keyID := ""
+		if p, ok := principalOf(c); ok {
+			keyID = p.KeyID.String()
+		}
 		level := slog.LevelInfo
 		if status >= http.StatusInternalServerError {
 			level = slog.LevelError
@@ -115,6 +117,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			slog.String("path", c.Request.URL.Path),
 			slog.String("route", c.FullPath()),
 			slog.Int("status", status),
+			slog.String("key_id", keyID),
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.Duration("latency", time.Since(start)),
 		)

@@ -12,10 +12,9 @@ import (
 var DefaultCORSOrigins = []string{"http://localhost:3000", "http://localhost:5173"}
 
 // The CORS contract: what a browser on an allowed origin may send and read.
-// API-key headers join corsAllowHeaders when keys arrive.
 const (
-	corsAllowMethods  = "GET, POST, OPTIONS"
-	corsAllowHeaders  = "Content-Type, X-Request-ID, X-Requested-By, If-None-Match"
+	corsAllowMethods  = "GET, POST, PATCH, DELETE, OPTIONS"
+	corsAllowHeaders  = "Content-Type, X-Request-ID, X-API-Key, If-None-Match"
 	corsExposeHeaders = "ETag, X-Request-ID, Location, Retry-After"
 	corsMaxAge        = "600" // seconds a browser may cache a preflight answer
 )

@@ -19,7 +19,7 @@ import (
 // behind the full middleware chain.
 func newTestServer(t *testing.T, d Deps, add func(r *gin.Engine)) *httptest.Server {
 	t.Helper()
-	r := NewRouter(d)
+	r := NewRouter(withTestAuth(d))
 	if add != nil {
 		add(r)
 	}
@@ -183,7 +183,7 @@ func TestBodyLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := srv.Client().Do(req)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

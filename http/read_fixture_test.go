@@ -128,7 +128,7 @@ func newReadServer(t *testing.T, options ...func(*readServer, *Deps)) *readServe
 	for _, o := range options {
 		o(rs, &deps)
 	}
-	srv := httptest.NewServer(NewRouter(deps))
+	srv := httptest.NewServer(NewRouter(withTestAuth(deps)))
 	t.Cleanup(srv.Close)
 	rs.url = srv.URL
 	return rs
@@ -192,7 +192,7 @@ func mustMarshal(t *testing.T, v any) string {
 // newUnconfiguredServer serves the router without read models.
 func newUnconfiguredServer(t *testing.T) *readServer {
 	t.Helper()
-	srv := httptest.NewServer(NewRouter(Deps{}))
+	srv := httptest.NewServer(NewRouter(withTestAuth(Deps{})))
 	t.Cleanup(srv.Close)
 	return &readServer{url: srv.URL}
 }

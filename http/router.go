@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // ReadinessCheck reports whether a dependency is ready to serve; /ready runs
@@ -22,7 +24,12 @@ type ReadinessCheck struct {
 type Deps struct {
 	Logger    *slog.Logger
 	Readiness []ReadinessCheck
-	// Metrics serves /metrics when set.
+	// Auth checks the X-API-Key of every route but /health, /live, /ready
+	// and /openapi.json; without it those routes answer 503 to any key.
+	Auth *Authenticator
+	// KeyAdmin serves /api/admin/keys.
+	KeyAdmin KeyAdmin
+	// Metrics serves /metrics, to admin keys, when set.
 	Metrics http.Handler
 	// Enrich opens enrichment jobs for POST /api/enrich/{domain}; without
 	// it the route answers 503.
@@ -55,11 +62,12 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET("/ready", readiness(d.Readiness))
 	r.GET("/openapi.json", openAPIDocument)
 	if d.Metrics != nil {
-		r.GET("/metrics", gin.WrapH(d.Metrics))
+		r.GET("/metrics", requireTier(domain.TierAdmin), gin.WrapH(d.Metrics))
 	}
 	api := r.Group("/api")
 	registerReadRoutes(api, d)
 	registerEnrichRoutes(api, d)
+	registerAdminRoutes(api, d)
 	return r
 }
 

@@ -19,6 +19,12 @@
 # builds the binary, creates the partnerforge_load database, starts the
 # fixture providers and the service, imports the demo data when the binary
 # has an import command, and stops everything at the end.
+#
+# Every /api request carries an API key: LOAD_API_KEY (an admin key), else
+# the key `make run` keeps in .data/demo-admin-key, else one the script
+# creates when it starts the service. Each simulated user gets its own
+# power key, issued through the admin API, so users are separate
+# requesters as they would be.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +79,7 @@ start_service() {
   ENRICH_MAX_JOBS_PER_REQUESTER=${ENRICH_MAX_JOBS_PER_REQUESTER:-100}
   set +a
   "$bin" migrate up >&2
+  LOAD_API_KEY=$("$bin" keys create --email load@example.com --tier admin --json | jq -r .key)
   # Older binaries listed "partnerforge import" in their help; newer ones
   # answer `import --help`.
   if "$bin" import --help >/dev/null 2>&1 || "$bin" help 2>/dev/null | grep -qE '^ +partnerforge import'; then
@@ -85,11 +92,14 @@ start_service() {
   for _ in $(seq 150); do answers && return; sleep 0.2; done
   log "the service did not answer on $BASE_URL"; tail -20 "$work/serve.log" >&2; exit 1
 }
+LOAD_API_KEY=${LOAD_API_KEY:-$(cat .data/demo-admin-key 2>/dev/null || true)}
 answers || start_service
+[ -n "${LOAD_API_KEY:-}" ] || { log "no API key: set LOAD_API_KEY to an admin key"; exit 1; }
+auth=(-H "X-API-Key: $LOAD_API_KEY")
 
 # The list is a projection: give it time to catch up with an import.
 for _ in $(seq 60); do
-  total=$(curl -fsS --max-time 5 "$BASE_URL/api/targets?per_page=1" 2>/dev/null | jq -r '.pagination.total' 2>/dev/null || echo 0)
+  total=$(curl -fsS --max-time 5 "${auth[@]}" "$BASE_URL/api/targets?per_page=1" 2>/dev/null | jq -r '.pagination.total' 2>/dev/null || echo 0)
   [ "${total:-0}" -gt 0 ] 2>/dev/null && break
   sleep 1
 done
@@ -97,7 +107,7 @@ log "the list holds ${total:-0} targets"
 
 # Domains for detail and enrichment requests: the listed targets when the
 # list answers, else made-up ones (detail requests then measure 404s).
-curl -fsS --max-time 5 "$BASE_URL/api/targets?per_page=100&sort=domain&order=asc" 2>/dev/null |
+curl -fsS --max-time 5 "${auth[@]}" "$BASE_URL/api/targets?per_page=100&sort=domain&order=asc" 2>/dev/null |
   jq -r '.data[].domain' >"$work/domains" 2>/dev/null || true
 if [ ! -s "$work/domains" ]; then
   log "GET /api/targets gave no domains; using generated ones"
@@ -115,9 +125,16 @@ list_queries=(
   "?per_page=100&sort=sw_monthly_visits&order=desc" "?page=5&per_page=20" "?tier=3&country=US"
 )
 
-get() { printf 'GET %s%s\nAccept-Encoding: gzip\n\n' "$BASE_URL" "$1"; }
-enrich() { # domain requester
-  printf 'POST %s/api/enrich/%s\nX-Requested-By: %s\n\n' "$BASE_URL" "$1" "$2"
+# One power key per simulated requester (100: the enrichment scenario's).
+user_keys=()
+for i in $(seq 0 99); do
+  user_keys+=("$(curl -fsS --max-time 5 "${auth[@]}" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"load-user-$i@example.com\",\"tier\":\"power\"}" "$BASE_URL/api/admin/keys" | jq -r .key)")
+done
+
+get() { printf 'GET %s%s\nAccept-Encoding: gzip\nX-API-Key: %s\n\n' "$BASE_URL" "$1" "$LOAD_API_KEY"; }
+enrich() { # domain user-number
+  printf 'POST %s/api/enrich/%s\nX-API-Key: %s\n\n' "$BASE_URL" "$1" "${user_keys[$2]}"
 }
 
 get /health >"$work/health.targets"
@@ -132,12 +149,12 @@ for i in $(seq 0 199); do
     4 | 5 | 6) get "/api/companies/$d" ;;
     7) get "/api/stats" ;;
     8) get "/api/enrich/jobs?per_page=20" ;;
-    9) enrich "$d" "load-user-$((i % users))" ;;
+    9) enrich "$d" "$((i % users % 100))" ;;
   esac
 done >"$work/mixed.targets"
 # Enrichment requests spread over the domains and 100 requesters: the first
 # request for a domain opens a job, later ones join it while it runs.
-for i in $(seq 0 999); do enrich "${domains[$((i % n))]}" "load-user-$((i % 100))"; done >"$work/enrich.targets"
+for i in $(seq 0 999); do enrich "${domains[$((i % n))]}" "$((i % 100))"; done >"$work/enrich.targets"
 
 results=()
 attack() { # name targets-file vegeta-rate-flags...

@@ -6,32 +6,50 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 )
 
 // bannerDomain is a target of the demo list, so the commands the banner
 // suggests find it after `make run`.
 const bannerDomain = "northwind-hardware.com"
 
+// bannerOptions are serve's --banner and --banner-key-file.
+type bannerOptions struct {
+	out     io.Writer
+	keyFile string
+}
+
 // printBanner ends start-up with where the service is and commands that work
-// when pasted into a shell: the job id travels in a variable, extracted with
+// when pasted into a shell: the API key is read from keyFile when pasted (it
+// is never printed here), the job id travels in a variable, extracted with
 // jq when it is installed, else with sed.
-func printBanner(w io.Writer, addr net.Addr) {
+func printBanner(w io.Writer, addr net.Addr, keyFile string) {
 	base := "http://" + dialable(addr)
 	_, err := exec.LookPath("jq")
 	pretty, jobID := " | jq .", "jq -r .job_id"
 	if err != nil {
 		pretty, jobID = "", `sed -n 's/.*"job_id":"\([^"]*\)".*/\1/p'`
 	}
+	key := "key=$(cat " + shellQuote(keyFile) + ")"
+	if keyFile == "" {
+		key = "key=...   # an API key: partnerforge keys create --email you@example.com --tier standard"
+	}
 	fmt.Fprintf(w, `
 PartnerForge is serving on %[1]s (Ctrl-C stops it). Try it:
 
   base=%[1]s
-  curl -s "$base/api/targets?tier=1&sort=revenue&per_page=5"%[2]s
-  job=$(curl -s -X POST "$base/api/enrich/%[3]s" -H 'X-Requested-By: you@example.com' | %[4]s)
-  curl -s "$base/api/enrich/status/$job"%[2]s
-  curl -s "$base/api/companies/%[3]s"%[2]s
+  %[5]s
+  curl -s -H "X-API-Key: $key" "$base/api/targets?tier=1&sort=revenue&per_page=5"%[2]s
+  job=$(curl -s -X POST -H "X-API-Key: $key" "$base/api/enrich/%[3]s" | %[4]s)
+  curl -s -H "X-API-Key: $key" "$base/api/enrich/status/$job"%[2]s
+  curl -s -H "X-API-Key: $key" "$base/api/companies/%[3]s"%[2]s
 
-`, base, pretty, bannerDomain, jobID)
+`, base, pretty, bannerDomain, jobID, key)
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // dialable turns a listener's address into one a client can reach: a

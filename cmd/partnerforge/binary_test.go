@@ -115,6 +115,7 @@ func testServe(t *testing.T, bin string) {
 		"DB_MIN_CONNS":     "1",
 		"DB_MAX_CONNS":     "4",
 		"SHUTDOWN_TIMEOUT": "30s",
+		"API_KEY_SALT":     "binary test salt, long enough",
 		// serve refuses to start without provider keys; nothing here asks
 		// a provider anything.
 		"BUILTWITH_API_KEY":  "test-key",
@@ -143,7 +144,8 @@ func testServe(t *testing.T, bin string) {
 	vars["YAHOO_BASE_URL"], vars["YAHOO_COOKIE_URL"] = providers.Yahoo.URL, providers.YahooCookieURL()
 
 	var stdout, stderr syncBuffer
-	cmd := exec.Command(bin, "serve", "--banner")
+	keyFile := filepath.Join(t.TempDir(), "api-key")
+	cmd := exec.Command(bin, "serve", "--banner", "--banner-key-file", keyFile)
 	cmd.Env = childEnv(vars)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -182,10 +184,57 @@ func testServe(t *testing.T, bin string) {
 			t.Errorf("GET /ready body = %s, want {\"status\":\"ready\"}", body)
 		}
 	})
+	res := runBinary(t, bin, vars, "keys", "create", "--email", "ops@example.com", "--tier", "admin", "--json")
+	var admin struct {
+		KeyID string `json:"key_id"`
+		Key   string `json:"key"`
+		Tier  string `json:"tier"`
+		Email string `json:"email"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &admin); res.code != 0 || err != nil || admin.Key == "" || admin.Tier != "admin" || admin.Email != "ops@example.com" {
+		t.Fatalf("keys create exited %d: %v; stdout %s stderr %s", res.code, err, res.stdout, res.stderr)
+	}
 	t.Run("metrics", func(t *testing.T) {
-		code, body := get(t, client, base+"/metrics")
+		if code, _ := get(t, client, base+"/metrics"); code != http.StatusForbidden {
+			t.Errorf("GET /metrics without a key = %d, want 403", code)
+		}
+		code, body := getWithKey(t, client, base+"/metrics", admin.Key)
 		if code != http.StatusOK || !bytes.Contains(body, []byte("go_goroutines")) {
 			t.Errorf("GET /metrics = %d, want 200 with Go runtime metrics", code)
+		}
+	})
+	t.Run("keys", func(t *testing.T) {
+		res := runBinary(t, bin, vars, "keys", "create", "--email", "rep@example.com", "--tier", "standard")
+		if res.code != 0 || !strings.Contains(res.stdout, "pf_live_") {
+			t.Fatalf("keys create exited %d; stdout %s stderr %s", res.code, res.stdout, res.stderr)
+		}
+		if code, body := getWithKey(t, client, base+"/api/stats", admin.Key); code != http.StatusOK {
+			t.Fatalf("GET /api/stats with the admin key = %d %s", code, body)
+		}
+		list := runBinary(t, bin, vars, "keys", "list")
+		if list.code != 0 || !strings.Contains(list.stdout, admin.KeyID) || !strings.Contains(list.stdout, "rep@example.com") ||
+			strings.Contains(list.stdout, admin.Key) {
+			t.Fatalf("keys list exited %d; stdout %s stderr %s", list.code, list.stdout, list.stderr)
+		}
+		if res := runBinary(t, bin, vars, "keys", "set-tier", admin.KeyID, "power"); res.code != 0 {
+			t.Fatalf("keys set-tier exited %d: %s", res.code, res.stderr)
+		}
+		if res := runBinary(t, bin, vars, "keys", "revoke", admin.KeyID, "--reason", "rotated"); res.code != 0 {
+			t.Fatalf("keys revoke exited %d: %s", res.code, res.stderr)
+		}
+		if res := runBinary(t, bin, vars, "keys", "revoke", admin.KeyID); res.code == 0 {
+			t.Errorf("revoking twice succeeded")
+		}
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			code, _ := getWithKey(t, client, base+"/api/stats", admin.Key)
+			if code == http.StatusForbidden {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a revoked key still answers %d after 2 s", code)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	})
 	t.Run("unknown route", func(t *testing.T) {
@@ -207,7 +256,7 @@ func testServe(t *testing.T, bin string) {
 		}
 	})
 	t.Run("banner commands work when pasted", func(t *testing.T) {
-		testBanner(t, bin, vars, &stdout)
+		testBanner(t, bin, vars, &stdout, keyFile)
 	})
 	t.Run("migrated on start", func(t *testing.T) {
 		after := migrationStates(t, bin, vars)
@@ -372,7 +421,19 @@ func waitHealthy(t *testing.T, client *http.Client, url string, exited <-chan er
 
 func get(t *testing.T, client *http.Client, url string) (int, []byte) {
 	t.Helper()
-	resp, err := client.Get(url)
+	return getWithKey(t, client, url, "")
+}
+
+func getWithKey(t *testing.T, client *http.Client, url, key string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

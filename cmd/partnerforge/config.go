@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // Config is everything the service reads from its environment. Each field
@@ -24,8 +26,10 @@ type Config struct {
 	PollInterval    time.Duration
 	// CORSExtraOrigins are browser origins allowed besides the defaults.
 	CORSExtraOrigins []string
-	Providers        ProviderConfig
-	Enrichment       EnrichmentConfig
+	// APIKeySalt keys the hash API keys are stored under (see keyHasher).
+	APIKeySalt string
+	Providers  ProviderConfig
+	Enrichment EnrichmentConfig
 }
 
 // ProviderConfig is where the providers are and how hard to push them.
@@ -65,6 +69,7 @@ var envDocs = []envDoc{
 	{"MIGRATE_ON_START", "true", "serve applies pending migrations at start-up"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take"},
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's"},
+	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
 	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
 	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
 	{"BUILTWITH_API_KEY", "", "BuiltWith key (required by serve)"},
@@ -149,6 +154,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			c.CORSExtraOrigins = append(c.CORSExtraOrigins, strings.TrimRight(o, "/"))
 		}
 	}
+	// The salt is a secret: errors name it but never show it.
+	switch c.APIKeySalt = getenvTrim(getenv, "API_KEY_SALT"); {
+	case c.APIKeySalt == "" && c.Environment == "production":
+		errs = append(errs, "API_KEY_SALT: required when ENVIRONMENT=production")
+	case c.APIKeySalt != "" && len(c.APIKeySalt) < domain.MinSaltBytes:
+		errs = append(errs, fmt.Sprintf("API_KEY_SALT: want at least %d bytes", domain.MinSaltBytes))
+	}
 	pc := &c.Providers
 	pc.BuiltWithBaseURL = urlVar(get, fail, "BUILTWITH_BASE_URL")
 	pc.BuiltWithAPIKey = getenvTrim(getenv, "BUILTWITH_API_KEY")
@@ -215,6 +227,24 @@ func urlVar(get func(string) string, fail func(string, string, ...any), name str
 // getenvTrim reads a variable that has no default.
 func getenvTrim(getenv func(string) string, name string) string {
 	return strings.TrimSpace(getenv(name))
+}
+
+// developmentSalt hashes API keys outside production when API_KEY_SALT is
+// not set. It is public, so keys hashed with it protect nothing beyond a
+// developer's machine; `make run` sets a generated salt instead.
+const developmentSalt = "partnerforge development salt; not for production"
+
+// keyHasher is the hasher of API keys under the configured salt.
+func (c Config) keyHasher() (domain.KeyHasher, error) {
+	salt := c.APIKeySalt
+	if salt == "" && c.Environment != "production" {
+		salt = developmentSalt
+	}
+	h, err := domain.NewKeyHasher(salt)
+	if err != nil {
+		return domain.KeyHasher{}, fmt.Errorf("API_KEY_SALT: %w", err)
+	}
+	return h, nil
 }
 
 // newLogger writes to w: text a person reads in development, JSON lines a

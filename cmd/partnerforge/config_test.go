@@ -87,7 +87,7 @@ func TestLoadConfigValidValues(t *testing.T) {
 			func(c Config) bool { return c.LogLevel == slog.LevelWarn }},
 		{"surrounding spaces are ignored", map[string]string{"LOG_LEVEL": "  error "},
 			func(c Config) bool { return c.LogLevel == slog.LevelError }},
-		{"production", map[string]string{"ENVIRONMENT": "production"},
+		{"production", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": "a production salt of enough bytes"},
 			func(c Config) bool { return c.Environment == "production" }},
 		{"zero idle connections", map[string]string{"DB_MIN_CONNS": "0", "DB_MAX_CONNS": "1"},
 			func(c Config) bool { return c.DBMinConns == 0 && c.DBMaxConns == 1 }},
@@ -236,5 +236,40 @@ func TestUsageListsEveryVariable(t *testing.T) {
 		if col != column {
 			t.Errorf("%s's description starts in column %d, the first variable's in %d:\n%s", d.name, col, column, help)
 		}
+	}
+}
+
+func TestLoadConfigAPIKeySalt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		wantErr string
+	}{
+		{"production needs a salt", map[string]string{"ENVIRONMENT": "production"}, "API_KEY_SALT: required when ENVIRONMENT=production"},
+		{"a short salt is refused", map[string]string{"API_KEY_SALT": "short-secret"}, "API_KEY_SALT: want at least 16 bytes"},
+		{"production with a salt", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": "a production salt of enough bytes"}, ""},
+		{"development without a salt", map[string]string{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := LoadConfig(env(tt.vars))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.keyHasher(); err != nil {
+					t.Errorf("hasher: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want %q", err, tt.wantErr)
+			}
+			if salt := tt.vars["API_KEY_SALT"]; salt != "" && strings.Contains(err.Error(), salt) {
+				t.Errorf("the error shows the salt: %v", err)
+			}
+		})
 	}
 }

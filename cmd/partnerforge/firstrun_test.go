@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -40,10 +41,11 @@ func testUnmigrated(t *testing.T, bin string, vars map[string]string) {
 	}
 }
 
-// testBanner imports the demo list, then runs the banner's enrich and status
-// commands in a shell, as pasted: the status must be the job's, for the
-// domain the banner names.
-func testBanner(t *testing.T, bin string, vars map[string]string, stdout *syncBuffer) {
+// testBanner imports the demo list and puts an API key where the banner's
+// commands read it, then runs the banner's key, enrich and status commands in
+// a shell, as pasted: the status must be the job's, for the domain the
+// banner names.
+func testBanner(t *testing.T, bin string, vars map[string]string, stdout *syncBuffer, keyFile string) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed: the banner's commands cannot run")
 	}
@@ -54,15 +56,25 @@ func testBanner(t *testing.T, bin string, vars map[string]string, stdout *syncBu
 	if res := runBinary(t, bin, vars, "import", "demo"); res.code != 0 {
 		t.Fatalf("import demo exited %d; stderr:\n%s", res.code, res.stderr)
 	}
+	res := runBinary(t, bin, vars, "keys", "create", "--email", "banner@example.com", "--tier", "standard", "--json")
+	var created struct {
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &created); res.code != 0 || err != nil || created.Key == "" {
+		t.Fatalf("keys create exited %d (%v); stdout:\n%s\nstderr:\n%s", res.code, err, res.stdout, res.stderr)
+	}
+	if err := os.WriteFile(keyFile, []byte(created.Key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var script []string
 	for line := range strings.Lines(banner) {
 		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "base=") || strings.HasPrefix(line, "job=") || strings.Contains(line, "/api/enrich/status/") {
+		if strings.HasPrefix(line, "base=") || strings.HasPrefix(line, "key=") || strings.HasPrefix(line, "job=") || strings.Contains(line, "/api/enrich/status/") {
 			script = append(script, line)
 		}
 	}
-	if len(script) != 3 {
-		t.Fatalf("banner lacks the base, enrich and status commands:\n%s", banner)
+	if len(script) != 4 {
+		t.Fatalf("banner lacks the base, key, enrich and status commands:\n%s", banner)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,7 +24,10 @@ import (
 )
 
 func newServeCmd(a *app) *cobra.Command {
-	var banner bool
+	var (
+		banner  bool
+		keyFile string
+	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "run the HTTP API, the event handlers, the enrichment workers and the projections",
@@ -38,14 +40,15 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out io.Writer
+			var b *bannerOptions
 			if banner {
-				out = a.stdout
+				b = &bannerOptions{out: a.stdout, keyFile: keyFile}
 			}
-			return serve(a.ctx, cfg, log, out)
+			return serve(a.ctx, cfg, log, b)
 		},
 	}
 	cmd.Flags().BoolVar(&banner, "banner", false, "once serving, print the URL and commands to try it on stdout")
+	cmd.Flags().StringVar(&keyFile, "banner-key-file", "", "a file holding an API key, read by the banner's commands when pasted")
 	return cmd
 }
 
@@ -53,7 +56,7 @@ func newServeCmd(a *app) *cobra.Command {
 // accepting connections, drains in-flight requests, stops the handlers and
 // closes the pool, all within cfg.ShutdownTimeout. When banner is not nil,
 // it says there how to try the service once everything runs.
-func serve(ctx context.Context, cfg Config, log *slog.Logger, banner io.Writer) error {
+func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOptions) error {
 	// The port first: a second instance must be refused before it touches
 	// the database, naming what is in the way.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -117,7 +120,23 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner io.Writer) 
 		return err
 	}
 
+	hasher, err := cfg.keyHasher()
+	if err != nil {
+		return err
+	}
+	if cfg.APIKeySalt == "" {
+		log.Warn("API_KEY_SALT is not set: API keys are hashed with the public development salt")
+	}
+	apiKeys := postgres.NewAPIKeys(pool)
+	keyUsage := httpapi.NewKeyUsage(apiKeys, log)
 	router := httpapi.NewRouter(httpapi.Deps{
+		Auth: httpapi.NewAuthenticator(httpapi.AuthConfig{Hasher: hasher, Keys: apiKeys, Usage: keyUsage}),
+		KeyAdmin: httpapi.KeyAdmin{
+			Issue:      commands.NewIssueKeyHandler(store, hasher, time.Now),
+			ChangeTier: commands.NewChangeKeyTierHandler(store, time.Now),
+			Revoke:     commands.NewRevokeKeyHandler(store, time.Now),
+			List:       apiKeys,
+		},
 		Logger: log,
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: pool.Ping},
@@ -153,12 +172,15 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner io.Writer) 
 	go func() { defer wg.Done(); workErr <- wrapErr("enrichment workers", pipeline.Run(workCtx)) }()
 	wg.Go(func() { _ = readModels.Run(workCtx) }) // retries failed batches itself; returns when stopped
 	wg.Go(func() { targetsVersion.Run(workCtx, cfg.PollInterval, log) })
+	// Last use is written in batches, and once more when work stops, after
+	// HTTP has drained.
+	wg.Go(func() { keyUsage.Run(workCtx, httpapi.DefaultUsageFlush) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("environment", cfg.Environment))
 	if banner != nil {
-		printBanner(banner, ln.Addr())
+		printBanner(banner.out, ln.Addr(), banner.keyFile)
 	}
 
 	var runErr error

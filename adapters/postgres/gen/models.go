@@ -11,6 +11,21 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type ApiKey struct {
+	KeyID     uuid.UUID
+	Hash      string
+	Owner     string
+	Tier      string
+	Prefix    string
+	CreatedAt time.Time
+	RevokedAt pgtype.Timestamptz
+}
+
+type ApiKeyUsage struct {
+	KeyID      uuid.UUID
+	LastUsedAt time.Time
+}
+
 type DisplacementTarget struct {
 	Domain                  string
 	CompanyName             pgtype.Text
