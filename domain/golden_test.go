@@ -220,6 +220,10 @@ var goldenSamples = map[string]domain.Event{
 		Targets: []domain.Domain{goldenSite}, Report: json.RawMessage(`{"imported":1,"rejected":0}`), ImportedBy: "admin@example.com", ImportedAt: goldenAt},
 	domain.TypeImportBatchReverted: domain.ImportBatchReverted{BatchID: goldenBatch, RevertedBy: "admin@example.com", RevertedAt: goldenAt},
 	domain.TypeImportBatchRestored: domain.ImportBatchRestored{BatchID: goldenBatch, RestoredBy: "admin@example.com", RestoredAt: goldenAt.Add(time.Hour)},
+	domain.TypeAPIKeyIssued: domain.APIKeyIssued{KeyID: goldenBatch, Owner: "rep@example.com", Tier: domain.TierStandard, Prefix: "pf_live_Ab3d",
+		Hash: "9b74c9897bac770ffc029102a200c5de5b2f9d1f0a8e7c6b5d4e3f2a1b0c9d8e", IssuedBy: "admin@example.com", IssuedAt: goldenAt},
+	domain.TypeAPIKeyTierChanged:   domain.APIKeyTierChanged{KeyID: goldenBatch, From: domain.TierStandard, To: domain.TierPower, ChangedBy: "admin@example.com", ChangedAt: goldenAt},
+	domain.TypeAPIKeyRevoked:       domain.APIKeyRevoked{KeyID: goldenBatch, RevokedBy: "admin@example.com", Reason: "left the team", RevokedAt: goldenAt},
 	domain.TypeRequesterJobStarted: domain.RequesterJobStarted{Requester: "rep@example.com", JobID: goldenJob, Domain: goldenSite, ExpiresAt: goldenAt.Add(15 * time.Minute)},
 	domain.TypeRequesterJobEnded:   domain.RequesterJobEnded{Requester: "rep@example.com", JobID: goldenJob},
 }

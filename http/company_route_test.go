@@ -46,7 +46,7 @@ func (oneTarget) Stats(context.Context) (readmodel.Stats, error) {
 // and every answer on the route is JSON: never gin's HTML redirect.
 func TestCompanyRouteTakesPastedAddresses(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(NewRouter(Deps{Reads: oneTarget{domain: "northwind-hardware.com"}}))
+	srv := httptest.NewServer(NewRouter(withTestAuth(Deps{Reads: oneTarget{domain: "northwind-hardware.com"}})))
 	t.Cleanup(srv.Close)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 

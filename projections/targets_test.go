@@ -263,7 +263,7 @@ func TestCleanValuesMigrationRebuildsTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if err := m.Down(ctx, slog.New(slog.DiscardHandler)); err != nil {
+	if err := m.DownTo(ctx, slog.New(slog.DiscardHandler), 6); err != nil {
 		t.Fatalf("migrate down: %v", err)
 	}
 	// What the projection wrote before this version.

@@ -65,6 +65,18 @@ func (m *Migrator) Down(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
+// DownTo rolls back every migration above version.
+func (m *Migrator) DownTo(ctx context.Context, log *slog.Logger, version int64) error {
+	results, err := m.provider.DownTo(ctx, version)
+	for _, r := range results {
+		log.Info("migration rolled back", slog.Int64("version", r.Source.Version), slog.String("file", r.Source.Path))
+	}
+	if err != nil {
+		return fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	return nil
+}
+
 // Pending reports whether migrations remain to be applied; /ready uses it.
 func (m *Migrator) Pending(ctx context.Context) (bool, error) {
 	has, err := m.provider.HasPending(ctx)
