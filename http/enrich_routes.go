@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,7 +80,7 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 		}
 		target, err := domain.ParseDomain(c.Param("domain"))
 		if err != nil {
-			abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, err.Error(), map[string]any{"parameter": "domain"})
+			abortInvalidDomain(c, c.Param("domain"), err)
 			return
 		}
 		who, ok := requesterOf(c)
@@ -144,31 +143,8 @@ var reuseNames = map[domain.Reuse]string{domain.ReusedInFlight: "in_flight", dom
 // error itself and reports whether to go on.
 func readEnrichBody(c *gin.Context) (enrichRequestBody, bool) {
 	var body enrichRequestBody
-	if c.Request.Body == nil {
-		return body, true
-	}
-	raw, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		if !abortIfTooLarge(c, err) {
-			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "could not read the request body", map[string]any{"parameter": "body"})
-		}
-		return body, false
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return body, true
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(&body)
-	if err == nil && dec.More() {
-		err = errors.New("unexpected data after the JSON object")
-	}
-	if err != nil {
-		msg, param := bodyError(err)
-		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, msg, map[string]any{"parameter": param})
-		return body, false
-	}
-	return body, true
+	_, ok := readJSONBody(c, &body, bodyError)
+	return body, ok
 }
 
 // bodyError says what is wrong with a request body in the caller's terms,
@@ -188,20 +164,14 @@ func bodyError(err error) (message, parameter string) {
 		return "the body must be a JSON object such as {\"force\": true}", "body"
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the body is not valid JSON", "body"
+	case errors.Is(err, errTrailingJSON):
+		return "the body must be exactly one JSON object", "body"
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		name = strings.Trim(name, `"`)
-		return fmt.Sprintf("unknown field %q in the body (allowed: add, force, providers)", truncate(name, 100)), "body"
+		return fmt.Sprintf("unknown field %q in the body (allowed: add, force, providers)", echo(name)), "body"
 	}
-	return "invalid JSON body: " + err.Error(), "body"
-}
-
-// truncate shortens what a client sent before it is echoed back.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return "invalid JSON body: " + echo(err.Error()), "body"
 }
 
 // requesterOf names who asks. Until API keys arrive it trusts the

@@ -40,7 +40,8 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 		requestID(),
 		accessLog(log),
 		recoverer(log),
-		cors(d.CORSExtraOrigins),
+		securityHeaders(),
+		cors(corsOrigins(d)),
 		// ---- Slot for API-key authentication, then per-key rate limits. ----
 		// They belong here: after CORS so preflights need no key, before the
 		// body limit so a refused caller's body is never read. Replace

@@ -42,7 +42,7 @@ func newQuery(c *gin.Context, known ...string) *query {
 	slices.Sort(names) // report the same unknown parameter every time
 	for _, name := range names {
 		if !slices.Contains(known, name) {
-			q.fail(name, fmt.Sprintf("unknown query parameter %q; this route accepts %s", name, strings.Join(known, ", ")))
+			q.fail(echo(name), fmt.Sprintf("unknown query parameter %q; this route accepts %s", echo(name), strings.Join(known, ", ")))
 			break
 		}
 	}
@@ -88,8 +88,13 @@ func (q *query) text(name string) string {
 	return v
 }
 
-// list returns every non-blank value of a repeatable parameter.
+// list returns every non-blank value of a repeatable parameter, given at
+// most maxListValues times.
 func (q *query) list(name string) []string {
+	if n := len(q.values[name]); n > maxListValues {
+		q.fail(name, fmt.Sprintf("%s may be given at most %d times, not %d", name, maxListValues, n))
+		return nil
+	}
 	var out []string
 	for _, v := range q.values[name] {
 		if v = strings.TrimSpace(v); v == "" {
@@ -114,7 +119,7 @@ func (q *query) intIn(name string, lo, hi int) *int {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || n < lo || n > hi {
-		q.fail(name, fmt.Sprintf("%s must be a whole number from %d to %d, not %q", name, lo, hi, v))
+		q.fail(name, fmt.Sprintf("%s must be a whole number from %d to %d, not %q", name, lo, hi, echo(v)))
 		return nil
 	}
 	return &n
@@ -127,7 +132,7 @@ func (q *query) oneOf(name, def string, allowed ...string) string {
 		return def
 	}
 	if !slices.Contains(allowed, v) {
-		q.fail(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(allowed, ", "), v))
+		q.fail(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(allowed, ", "), echo(v)))
 		return def
 	}
 	return v

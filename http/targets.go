@@ -59,7 +59,7 @@ func (rr *readRoutes) listTargets(c *gin.Context) {
 func (rr *readRoutes) getCompany(c *gin.Context) {
 	d, err := domain.ParseDomain(c.Param("domain"))
 	if err != nil {
-		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, err.Error(), map[string]any{"parameter": "domain"})
+		abortInvalidDomain(c, c.Param("domain"), err)
 		return
 	}
 	t, err := rr.reads.GetTarget(c.Request.Context(), d.String())

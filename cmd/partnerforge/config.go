@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -109,7 +110,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs []string
 	)
 	fail := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Sprintf("%s=%q: %s", name, get(name), fmt.Sprintf(format, args...)))
+		errs = append(errs, fmt.Sprintf("%s=%q: %s", name, shownValue(name, get(name)), fmt.Sprintf(format, args...)))
 	}
 
 	c.DatabaseURL = get("DATABASE_URL")
@@ -150,13 +151,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	pc := &c.Providers
-	pc.BuiltWithBaseURL = urlVar(get, fail, "BUILTWITH_BASE_URL")
+	// In production a provider is reached over TLS only: its API key
+	// travels in every request.
+	httpsOnly := c.Environment == "production"
+	urlVar := func(name string) string { return providerURLVar(get, fail, name, httpsOnly) }
+	pc.BuiltWithBaseURL = urlVar("BUILTWITH_BASE_URL")
 	pc.BuiltWithAPIKey = getenvTrim(getenv, "BUILTWITH_API_KEY")
-	pc.SimilarWebBaseURL = urlVar(get, fail, "SIMILARWEB_BASE_URL")
+	pc.SimilarWebBaseURL = urlVar("SIMILARWEB_BASE_URL")
 	pc.SimilarWebAPIKey = getenvTrim(getenv, "SIMILARWEB_API_KEY")
 	pc.SimilarWebCountry = strings.ToLower(get("SIMILARWEB_COUNTRY"))
-	pc.YahooBaseURL = urlVar(get, fail, "YAHOO_BASE_URL")
+	pc.YahooBaseURL = urlVar("YAHOO_BASE_URL")
 	pc.YahooCookieURL = get("YAHOO_COOKIE_URL")
+	if httpsOnly && strings.HasPrefix(strings.ToLower(pc.YahooCookieURL), "http://") {
+		fail("YAHOO_COOKIE_URL", "want an https:// URL (or a path on YAHOO_BASE_URL) when ENVIRONMENT=production")
+	}
 	pc.YahooTickerMap = getenvTrim(getenv, "YAHOO_TICKER_MAP")
 	pc.Timeout = durationVar(get, fail, "PROVIDER_TIMEOUT", 100*time.Millisecond, 5*time.Minute)
 	pc.MaxAttempts = intVar(get, fail, "PROVIDER_MAX_ATTEMPTS", 1, 20)
@@ -204,12 +212,44 @@ func floatVar(get func(string) string, fail func(string, string, ...any), name s
 	return f
 }
 
-func urlVar(get func(string) string, fail func(string, string, ...any), name string) string {
+// providerURLVar reads a provider's base URL: http(s), or https only when
+// httpsOnly (production).
+func providerURLVar(get func(string) string, fail func(string, string, ...any), name string, httpsOnly bool) string {
 	v := strings.TrimRight(get(name), "/")
-	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+	switch {
+	case httpsOnly && !strings.HasPrefix(v, "https://"):
+		fail(name, "want an https:// URL when ENVIRONMENT=production")
+	case !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://"):
 		fail(name, "want an http:// or https:// URL")
 	}
 	return v
+}
+
+// shownValue is how a refused value appears in a configuration error. A
+// database URL may carry a password, in its user info or as a password
+// query parameter (libpq accepts both), and error messages end up in
+// terminals, CI logs and crash reports: it is shown redacted, or not at all
+// when it cannot be parsed.
+func shownValue(name, v string) string {
+	if name != "DATABASE_URL" {
+		return v
+	}
+	return redactDatabaseURL(v)
+}
+
+func redactDatabaseURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" {
+		if strings.ContainsAny(v, "@=") {
+			return "(not shown: it may hold a password)"
+		}
+		return v
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // getenvTrim reads a variable that has no default.

@@ -214,3 +214,69 @@ func TestUsageListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfigNeverPrintsADatabasePassword(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, value string
+		// shown is what the error may show of the value instead.
+		shown string
+	}{
+		{"user info of a non-postgres URL", "mysql://app:s3cret-pw@db:3306/pf", "mysql://app:xxxxx@db:3306/pf"},
+		{"password query parameter", "mysql://db/pf?user=app&password=s3cret-pw", "password=xxxxx"},
+		{"key=value connection string", "host=db user=app password=s3cret-pw", "not shown"},
+		{"unparseable URL with user info", "postgres//app:s3cret-pw@db:5432/pf", "not shown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := LoadConfig(env(map[string]string{"DATABASE_URL": tt.value}))
+			if err == nil {
+				t.Fatalf("LoadConfig accepted DATABASE_URL=%q", tt.value)
+			}
+			if strings.Contains(err.Error(), "s3cret-pw") {
+				t.Errorf("error prints the password:\n%v", err)
+			}
+			if !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), tt.shown) {
+				t.Errorf("error does not name DATABASE_URL with %q:\n%v", tt.shown, err)
+			}
+		})
+	}
+}
+
+func TestLoadConfigProductionRequiresHTTPSProviders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		refused  string // variable named in the error; "" when accepted
+		accepted bool
+	}{
+		{"defaults are https", map[string]string{"ENVIRONMENT": "production"}, "", true},
+		{"http BuiltWith", map[string]string{"ENVIRONMENT": "production", "BUILTWITH_BASE_URL": "http://api.builtwith.com"}, "BUILTWITH_BASE_URL", false},
+		{"http SimilarWeb", map[string]string{"ENVIRONMENT": "production", "SIMILARWEB_BASE_URL": "http://127.0.0.1:9000"}, "SIMILARWEB_BASE_URL", false},
+		{"http Yahoo", map[string]string{"ENVIRONMENT": "production", "YAHOO_BASE_URL": "http://query2.finance.yahoo.com"}, "YAHOO_BASE_URL", false},
+		{"http Yahoo cookie", map[string]string{"ENVIRONMENT": "production", "YAHOO_COOKIE_URL": "http://fc.yahoo.com"}, "YAHOO_COOKIE_URL", false},
+		{"Yahoo cookie path", map[string]string{"ENVIRONMENT": "production", "YAHOO_COOKIE_URL": "/cookie"}, "", true},
+		{"http allowed in development", map[string]string{"ENVIRONMENT": "development", "BUILTWITH_BASE_URL": "http://127.0.0.1:9000"}, "", true},
+		{"http allowed in test", map[string]string{"ENVIRONMENT": "test", "YAHOO_COOKIE_URL": "http://127.0.0.1:9000/c"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := LoadConfig(env(tt.vars))
+			if tt.accepted {
+				if err != nil {
+					t.Fatalf("LoadConfig refused %v: %v", tt.vars, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("LoadConfig accepted %v", tt.vars)
+			}
+			if !strings.Contains(err.Error(), tt.refused) || !strings.Contains(err.Error(), "https") {
+				t.Errorf("error does not name %s and https:\n%v", tt.refused, err)
+			}
+		})
+	}
+}

@@ -88,6 +88,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Metrics:          promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Enrich:           enrich,
 		CORSExtraOrigins: cfg.CORSExtraOrigins,
+		Production:       cfg.Environment == "production",
 		Reads:            postgres.NewReadModels(pool),
 		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
@@ -103,6 +104,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		// The API's requests carry a few short headers; 32 KiB leaves room
+		// for cookies a browser adds and refuses header floods early.
+		MaxHeaderBytes: 32 << 10,
 	}
 	// Background work stops on its own context, after HTTP has drained, so
 	// no request is accepted whose job nobody would pick up.
