@@ -23,6 +23,11 @@ const (
 // bytes; the bound keeps a careless or hostile client from tying up memory.
 const MaxBodyBytes int64 = 1 << 20
 
+// MaxHeaderBytes bounds a request's header block (http.Server's
+// MaxHeaderBytes). The API's requests carry a few short headers; 32 KiB
+// leaves room for the cookies a browser adds and stops header floods early.
+const MaxHeaderBytes = 32 << 10
+
 // middlewareChain lists the middleware every request passes, outermost
 // first. The order matters:
 //   - the request id comes first so every later log line and error carries it;

@@ -104,9 +104,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		// The API's requests carry a few short headers; 32 KiB leaves room
-		// for cookies a browser adds and refuses header floods early.
-		MaxHeaderBytes: 32 << 10,
+		MaxHeaderBytes:    httpapi.MaxHeaderBytes,
 	}
 	// Background work stops on its own context, after HTTP has drained, so
 	// no request is accepted whose job nobody would pick up.
