@@ -226,18 +226,20 @@ func providerURLVar(get func(string) string, fail func(string, string, ...any), 
 }
 
 // shownValue is how a refused value appears in a configuration error. A
-// database URL may carry a password, in its user info or as a password
-// query parameter (libpq accepts both), and error messages end up in
-// terminals, CI logs and crash reports: it is shown redacted, or not at all
-// when it cannot be parsed.
+// URL may carry a secret: DATABASE_URL a password, in its user info or as a
+// password query parameter (libpq accepts both), a provider URL a key in
+// its query. Error messages end up in terminals, CI logs and crash reports,
+// so a URL is shown redacted, or not at all when it cannot be parsed.
 func shownValue(name, v string) string {
-	if name != "DATABASE_URL" {
+	if !strings.HasSuffix(name, "_URL") {
 		return v
 	}
-	return redactDatabaseURL(v)
+	return redactURL(v)
 }
 
-func redactDatabaseURL(v string) string {
+// redactURL masks a URL's password, in user info or as a password query
+// parameter; any other query is dropped, since provider keys travel there.
+func redactURL(v string) string {
 	u, err := url.Parse(v)
 	if err != nil || u.Scheme == "" {
 		if strings.ContainsAny(v, "@=") {
@@ -248,6 +250,8 @@ func redactDatabaseURL(v string) string {
 	if q := u.Query(); q.Has("password") {
 		q.Set("password", "xxxxx")
 		u.RawQuery = q.Encode()
+	} else if u.RawQuery != "" {
+		u.RawQuery = "xxxxx"
 	}
 	return u.Redacted()
 }

@@ -215,30 +215,31 @@ func TestUsageListsEveryVariable(t *testing.T) {
 	}
 }
 
-func TestLoadConfigNeverPrintsADatabasePassword(t *testing.T) {
+func TestLoadConfigNeverPrintsASecretOfAURL(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, value string
+		name, variable, value string
 		// shown is what the error may show of the value instead.
 		shown string
 	}{
-		{"user info of a non-postgres URL", "mysql://app:s3cret-pw@db:3306/pf", "mysql://app:xxxxx@db:3306/pf"},
-		{"password query parameter", "mysql://db/pf?user=app&password=s3cret-pw", "password=xxxxx"},
-		{"key=value connection string", "host=db user=app password=s3cret-pw", "not shown"},
-		{"unparseable URL with user info", "postgres//app:s3cret-pw@db:5432/pf", "not shown"},
+		{"user info of a non-postgres URL", "DATABASE_URL", "mysql://app:s3cret-pw@db:3306/pf", "mysql://app:xxxxx@db:3306/pf"},
+		{"password query parameter", "DATABASE_URL", "mysql://db/pf?user=app&password=s3cret-pw", "password=xxxxx"},
+		{"key=value connection string", "DATABASE_URL", "host=db user=app password=s3cret-pw", "not shown"},
+		{"unparseable URL with user info", "DATABASE_URL", "postgres//app:s3cret-pw@db:5432/pf", "not shown"},
+		{"provider key in a base URL's query", "BUILTWITH_BASE_URL", "ftp://api.builtwith.com/?KEY=s3cret-pw", "ftp://api.builtwith.com/?xxxxx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := LoadConfig(env(map[string]string{"DATABASE_URL": tt.value}))
+			_, err := LoadConfig(env(map[string]string{tt.variable: tt.value}))
 			if err == nil {
-				t.Fatalf("LoadConfig accepted DATABASE_URL=%q", tt.value)
+				t.Fatalf("LoadConfig accepted %s=%q", tt.variable, tt.value)
 			}
 			if strings.Contains(err.Error(), "s3cret-pw") {
-				t.Errorf("error prints the password:\n%v", err)
+				t.Errorf("error prints the secret:\n%v", err)
 			}
-			if !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), tt.shown) {
-				t.Errorf("error does not name DATABASE_URL with %q:\n%v", tt.shown, err)
+			if !strings.Contains(err.Error(), tt.variable) || !strings.Contains(err.Error(), tt.shown) {
+				t.Errorf("error does not name %s with %q:\n%v", tt.variable, tt.shown, err)
 			}
 		})
 	}
