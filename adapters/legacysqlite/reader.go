@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/partnerforge/partnerforge/domain"
@@ -226,12 +227,36 @@ func (o oversizeCell) String() string {
 }
 
 // cappedColumn selects a column's value only when it is at most limit
-// bytes, and its size in bytes alongside, so an oversize cell is never
-// copied out of SQLite.
-func cappedColumn(name string, limit int) (value, size string) {
+// bytes, so an oversize cell is never copied out of SQLite.
+func cappedColumn(name string, limit int) string {
 	q := `"` + name + `"`
-	return fmt.Sprintf("CASE WHEN octet_length(%s) > %d THEN NULL ELSE %s END", q, limit, q),
-		fmt.Sprintf("octet_length(%s)", q)
+	return fmt.Sprintf("CASE WHEN octet_length(%s) > %d THEN NULL ELSE %s END", q, limit, q)
+}
+
+// oversizeList is one more selected column: "" for a row whose cells are all
+// within their caps, else "i=bytes,…" naming each oversize column by its
+// index. One text column costs far less to scan than a size per cell.
+func oversizeList(names []string, limits []int) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		q := `"` + n + `"`
+		parts[i] = fmt.Sprintf("iif(octet_length(%s) > %d, '%d=' || octet_length(%s), NULL)", q, limits[i], i, q)
+	}
+	return "concat_ws(',', " + strings.Join(parts, ", ") + ")"
+}
+
+// markOversize replaces the cells list names with oversizeCell values.
+func markOversize(cells []any, list string, limits []int) error {
+	for item := range strings.SplitSeq(list, ",") {
+		i, n, ok := strings.Cut(item, "=")
+		idx, err1 := strconv.Atoi(i)
+		size, err2 := strconv.ParseInt(n, 10, 64)
+		if !ok || err1 != nil || err2 != nil || idx < 0 || idx >= len(cells) {
+			return fmt.Errorf("unexpected cell size list %q", list)
+		}
+		cells[idx] = oversizeCell{bytes: size, limit: int64(limits[idx])}
+	}
+	return nil
 }
 
 func scanRows(ctx context.Context, db *sql.DB, cols []column, total int, m *merger, progress func(done, total int)) error {
@@ -242,11 +267,10 @@ func scanRows(ctx context.Context, db *sql.DB, cols []column, total int, m *merg
 		limits = append(limits, maxCellBytes)
 	}
 	values := make([]string, len(names))
-	sizes := make([]string, len(names))
 	for i, n := range names {
-		values[i], sizes[i] = cappedColumn(n, limits[i])
+		values[i] = cappedColumn(n, limits[i])
 	}
-	q := "SELECT " + strings.Join(values, ", ") + ", " + strings.Join(sizes, ", ") +
+	q := "SELECT " + strings.Join(values, ", ") + ", " + oversizeList(names, limits) +
 		" FROM " + qualifiedTable + ` ORDER BY "` + colID + `"`
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
@@ -254,20 +278,21 @@ func scanRows(ctx context.Context, db *sql.DB, cols []column, total int, m *merg
 	}
 	defer rows.Close()
 
-	vals := make([]any, 2*len(names))
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	cells := make([]any, len(names))
+	var oversize string
+	ptrs := make([]any, len(cells)+1)
+	for i := range cells {
+		ptrs[i] = &cells[i]
 	}
+	ptrs[len(cells)] = &oversize
 	done := 0
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("scan row %d: %w", done+1, err)
 		}
-		cells := vals[:len(names)]
-		for i := range cells {
-			if n, ok := vals[len(names)+i].(int64); ok && n > int64(limits[i]) {
-				cells[i] = oversizeCell{bytes: n, limit: int64(limits[i])}
+		if oversize != "" {
+			if err := markOversize(cells, oversize, limits); err != nil {
+				return fmt.Errorf("scan row %d: %w", done+1, err)
 			}
 		}
 		m.add(cells[0], cells[1], cols, cells[2:])
