@@ -37,6 +37,9 @@ const (
 	enrichStatusAccepted = "accepted"
 )
 
+// maxProviderName is longer than any provider's name.
+const maxProviderName = 32
+
 // enrichRequestBody is the optional body of POST /api/enrich/{domain}.
 type enrichRequestBody struct {
 	Force     bool     `json:"force"`
@@ -102,6 +105,16 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 					"providers must name at least one provider, or be left out for every provider whose data is stale",
 					map[string]any{"parameter": "providers"})
 				return
+			}
+			// Provider names are short; a long one is refused here so the
+			// parser's message, which quotes it, stays short too.
+			for _, name := range body.Providers {
+				if len(name) > maxProviderName {
+					abortWithError(c, http.StatusBadRequest, CodeInvalidParameter,
+						fmt.Sprintf("unknown provider %q (want one of builtwith, similarweb, yahoo_finance)", echo(name)),
+						map[string]any{"parameter": "providers"})
+					return
+				}
 			}
 			var err error
 			if providers, err = domain.ParseProviders(body.Providers); err != nil {

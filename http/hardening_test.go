@@ -115,6 +115,8 @@ func TestBadInputEchoedAtMost100Characters(t *testing.T) {
 		{"domain of a company", http.MethodGet, "/api/companies/" + long, "", ""},
 		{"domain to enrich", http.MethodPost, "/api/enrich/" + long + "_", "", ""},
 		{"unknown body field", http.MethodPost, "/api/enrich/costco.com", "application/json", `{"` + long + `":1}`},
+		{"provider name", http.MethodPost, "/api/enrich/costco.com", "application/json", `{"providers":["` + long + `"]}`},
+		{"provider named twice", http.MethodPost, "/api/enrich/costco.com", "application/json", `{"providers":["` + long + `","` + long + `"]}`},
 		{"unknown route", http.MethodGet, "/" + long, "", ""},
 		{"method not allowed", http.MethodDelete, "/api/targets/" + long, "", ""},
 		{"content type", http.MethodPost, "/api/enrich/costco.com", "text/" + long, `{}`},
