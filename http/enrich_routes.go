@@ -227,8 +227,8 @@ func enrichFailed(c *gin.Context, log *slog.Logger, target domain.Domain, err er
 			"too many enrichment jobs in flight for this requester; retry when one finishes", nil)
 	case errors.Is(err, domain.ErrNotATarget):
 		abortWithError(c, http.StatusNotFound, CodeNotFound,
-			fmt.Sprintf(`%s is not a target; to add it and enrich it, send {"add": true} in the body`, target),
-			map[string]any{"domain": target.String()})
+			fmt.Sprintf(`%s is not a target; to add it and enrich it, send {"add": true} in the body`, echo(target.String())),
+			map[string]any{"domain": echo(target.String())})
 	case errors.Is(err, domain.ErrInvalidDomain):
 		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, "invalid domain", map[string]any{"parameter": "domain"})
 	case errors.Is(err, domain.ErrNoRequester):

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // errorOf decodes the error shape, failing the test when the body is not it.
@@ -104,8 +106,12 @@ func TestRepeatableQueryParametersAreCapped(t *testing.T) {
 
 func TestBadInputEchoedAtMost100Characters(t *testing.T) {
 	t.Parallel()
-	rs := newReadServer(t, func(_ *readServer, d *Deps) { d.Enrich = &fakeRequester{} })
+	// Every enrich case but one is refused before the command runs; that
+	// one names a domain that is not a target.
+	rs := newReadServer(t, func(_ *readServer, d *Deps) { d.Enrich = &fakeRequester{err: domain.ErrNotATarget} })
 	long := strings.Repeat("a", 5000)
+	// A valid domain of 251 characters: four labels of 60 a's and a TLD.
+	longLabels := strings.Repeat(strings.Repeat("a", 60)+".", 4) + "com"
 	tests := []struct {
 		name, method, path, contentType, body string
 	}{
@@ -117,6 +123,8 @@ func TestBadInputEchoedAtMost100Characters(t *testing.T) {
 		{"unknown body field", http.MethodPost, "/api/enrich/costco.com", "application/json", `{"` + long + `":1}`},
 		{"provider name", http.MethodPost, "/api/enrich/costco.com", "application/json", `{"providers":["` + long + `"]}`},
 		{"provider named twice", http.MethodPost, "/api/enrich/costco.com", "application/json", `{"providers":["` + long + `","` + long + `"]}`},
+		{"unknown company", http.MethodGet, "/api/companies/" + longLabels, "", ""},
+		{"enrich a domain that is not a target", http.MethodPost, "/api/enrich/" + longLabels, "", ""},
 		{"unknown route", http.MethodGet, "/" + long, "", ""},
 		{"method not allowed", http.MethodDelete, "/api/targets/" + long, "", ""},
 		{"content type", http.MethodPost, "/api/enrich/costco.com", "text/" + long, `{}`},
@@ -140,7 +148,7 @@ func TestBadInputEchoedAtMost100Characters(t *testing.T) {
 				}
 			}
 			for _, s := range texts {
-				if run := longestRun(s, 'a'); run > maxEchoRunes {
+				if run := longestRun(s, "a."); run > maxEchoRunes {
 					t.Errorf("echoes %d characters of the input: %.200s", run, s)
 				}
 			}
@@ -170,11 +178,11 @@ func sendTo(t *testing.T, base, method, path string, header map[string]string, b
 	return resp, b
 }
 
-// longestRun counts the longest run of r in s.
-func longestRun(s string, r rune) int {
+// longestRun counts the longest run of characters of set in s.
+func longestRun(s, set string) int {
 	best, cur := 0, 0
 	for _, c := range s {
-		if c == r {
+		if strings.ContainsRune(set, c) {
 			cur++
 			best = max(best, cur)
 		} else {

@@ -64,7 +64,7 @@ func (rr *readRoutes) getCompany(c *gin.Context) {
 	}
 	t, err := rr.reads.GetTarget(c.Request.Context(), d.String())
 	if errors.Is(err, readmodel.ErrNotFound) {
-		abortWithError(c, http.StatusNotFound, CodeNotFound, "no target "+d.String(), map[string]any{"domain": d.String()})
+		abortWithError(c, http.StatusNotFound, CodeNotFound, "no target "+echo(d.String()), map[string]any{"domain": echo(d.String())})
 		return
 	}
 	if err != nil {
