@@ -32,6 +32,8 @@ const MaxHeaderBytes = 32 << 10
 // first. The order matters:
 //   - the request id comes first so every later log line and error carries it;
 //   - the access log wraps the recoverer so a panic is logged with its 500;
+//   - security headers are set before anything can answer (a preflight, a
+//     refusal, a panic), so every response carries them;
 //   - CORS answers preflights before anything that could refuse them;
 //   - the read cache wraps gzip and ETag, so a hit replays finished bytes;
 //   - gzip wraps ETag so the tag is computed over the uncompressed body and
