@@ -1,12 +1,9 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -233,33 +230,17 @@ func requestMetadata(c *gin.Context) domain.Metadata {
 	return domain.Metadata{CorrelationID: id, RequestID: id, Actor: actorOf(c)}
 }
 
-// readAdminBody decodes a JSON object body with only the named fields; an
-// empty body leaves out unchanged.
+// readAdminBody decodes a JSON object body with only the named fields, by
+// the rules every body follows (readJSONBody: one value, application/json);
+// an empty body leaves out unchanged.
 func readAdminBody(c *gin.Context, out any, fields string) bool {
-	raw, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		if !abortIfTooLarge(c, err) {
-			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "could not read the request body", map[string]any{"parameter": "body"})
+	_, ok := readJSONBody(c, out, func(err error) (string, string) {
+		if name, found := strings.CutPrefix(err.Error(), "json: unknown field "); found {
+			return fmt.Sprintf("unknown field %s in the body (allowed: %s)", echo(name), fields), "body"
 		}
-		return false
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return true
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err = dec.Decode(out); err == nil && dec.More() {
-		err = errors.New("more than one JSON value")
-	}
-	if err != nil {
-		msg := fmt.Sprintf("the body must be one JSON object with the fields %s", fields)
-		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			msg = fmt.Sprintf("unknown field %s in the body (allowed: %s)", truncate(name, 100), fields)
-		}
-		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, msg, map[string]any{"parameter": "body"})
-		return false
-	}
-	return true
+		return fmt.Sprintf("the body must be one JSON object with the fields %s", fields), "body"
+	})
+	return ok
 }
 
 func orDiscard(log *slog.Logger) *slog.Logger {

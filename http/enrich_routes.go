@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,6 +36,9 @@ const (
 	enrichStatusPending  = "pending"
 	enrichStatusAccepted = "accepted"
 )
+
+// maxProviderName is longer than any provider's name.
+const maxProviderName = 32
 
 // enrichRequestBody is the optional body of POST /api/enrich/{domain}.
 type enrichRequestBody struct {
@@ -81,7 +83,7 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 		}
 		target, err := domain.ParseDomain(c.Param("domain"))
 		if err != nil {
-			abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, err.Error(), map[string]any{"parameter": "domain"})
+			abortInvalidDomain(c, c.Param("domain"), err)
 			return
 		}
 		who, ok := requesterOf(c)
@@ -102,6 +104,16 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 					"providers must name at least one provider, or be left out for every provider whose data is stale",
 					map[string]any{"parameter": "providers"})
 				return
+			}
+			// Provider names are short; a long one is refused here so the
+			// parser's message, which quotes it, stays short too.
+			for _, name := range body.Providers {
+				if len(name) > maxProviderName {
+					abortWithError(c, http.StatusBadRequest, CodeInvalidParameter,
+						fmt.Sprintf("unknown provider %q (want one of builtwith, similarweb, yahoo_finance)", echo(name)),
+						map[string]any{"parameter": "providers"})
+					return
+				}
 			}
 			var err error
 			if providers, err = domain.ParseProviders(body.Providers); err != nil {
@@ -143,31 +155,8 @@ var reuseNames = map[domain.Reuse]string{domain.ReusedInFlight: "in_flight", dom
 // error itself and reports whether to go on.
 func readEnrichBody(c *gin.Context) (enrichRequestBody, bool) {
 	var body enrichRequestBody
-	if c.Request.Body == nil {
-		return body, true
-	}
-	raw, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		if !abortIfTooLarge(c, err) {
-			abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, "could not read the request body", map[string]any{"parameter": "body"})
-		}
-		return body, false
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return body, true
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(&body)
-	if err == nil && dec.More() {
-		err = errors.New("unexpected data after the JSON object")
-	}
-	if err != nil {
-		msg, param := bodyError(err)
-		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter, msg, map[string]any{"parameter": param})
-		return body, false
-	}
-	return body, true
+	_, ok := readJSONBody(c, &body, bodyError)
+	return body, ok
 }
 
 // bodyError says what is wrong with a request body in the caller's terms,
@@ -187,20 +176,14 @@ func bodyError(err error) (message, parameter string) {
 		return "the body must be a JSON object such as {\"force\": true}", "body"
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the body is not valid JSON", "body"
+	case errors.Is(err, errTrailingJSON):
+		return "the body must be exactly one JSON object", "body"
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		name = strings.Trim(name, `"`)
-		return fmt.Sprintf("unknown field %q in the body (allowed: add, force, providers)", truncate(name, 100)), "body"
+		return fmt.Sprintf("unknown field %q in the body (allowed: add, force, providers)", echo(name)), "body"
 	}
-	return "invalid JSON body: " + err.Error(), "body"
-}
-
-// truncate shortens what a client sent before it is echoed back.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return "invalid JSON body: " + echo(err.Error()), "body"
 }
 
 // requesterOf names who asks: the owner of the calling API key, an email
@@ -230,8 +213,8 @@ func enrichFailed(c *gin.Context, log *slog.Logger, target domain.Domain, err er
 			"too many enrichment jobs in flight for this requester; retry when one finishes", nil)
 	case errors.Is(err, domain.ErrNotATarget):
 		abortWithError(c, http.StatusNotFound, CodeNotFound,
-			fmt.Sprintf(`%s is not a target; to add it and enrich it, send {"add": true} in the body`, target),
-			map[string]any{"domain": target.String()})
+			fmt.Sprintf(`%s is not a target; to add it and enrich it, send {"add": true} in the body`, echo(target.String())),
+			map[string]any{"domain": echo(target.String())})
 	case errors.Is(err, domain.ErrInvalidDomain):
 		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, "invalid domain", map[string]any{"parameter": "domain"})
 	case errors.Is(err, domain.ErrNoRequester):

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -141,7 +142,12 @@ func TestEnrichRoute(t *testing.T) {
 			fake := &fakeRequester{answer: tc.answer, err: tc.err}
 			srv := httptest.NewServer(NewRouter(withTestAuth(Deps{Enrich: fake})))
 			t.Cleanup(srv.Close)
-			resp, body := send(t, srv, http.MethodPost, tc.path, tc.header, tc.body)
+			header := map[string]string{}
+			if tc.body != "" {
+				header["Content-Type"] = "application/json"
+			}
+			maps.Copy(header, tc.header)
+			resp, body := send(t, srv, http.MethodPost, tc.path, header, tc.body)
 			if resp.StatusCode != tc.wantStatus {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.wantStatus, body)
 			}

@@ -1,9 +1,13 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // Error codes of the one error shape every response uses.
@@ -14,8 +18,10 @@ const (
 	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	CodeTooManyJobs      = "TOO_MANY_JOBS"
 	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
-	CodeUnavailable      = "UNAVAILABLE"
-	CodeInternal         = "INTERNAL"
+	// CodeUnsupportedMediaType answers a body sent as anything but JSON.
+	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	CodeUnavailable          = "UNAVAILABLE"
+	CodeInternal             = "INTERNAL"
 )
 
 // ErrorBody is {"error":{"code","message","details"}}.
@@ -36,9 +42,17 @@ func abortWithError(c *gin.Context, status int, code, message string, details ma
 }
 
 func notFoundRoute(c *gin.Context) {
-	abortWithError(c, http.StatusNotFound, CodeNotFound, "no route "+c.Request.Method+" "+c.Request.URL.Path, nil)
+	abortWithError(c, http.StatusNotFound, CodeNotFound, "no route "+echo(c.Request.Method)+" "+echo(c.Request.URL.Path), nil)
 }
 
 func methodNotAllowed(c *gin.Context) {
-	abortWithError(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
+	abortWithError(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+echo(c.Request.Method)+" is not allowed on "+echo(c.Request.URL.Path), nil)
+}
+
+// abortInvalidDomain answers a domain that ParseDomain refused, quoting at
+// most maxEchoRunes of what was sent.
+func abortInvalidDomain(c *gin.Context, raw string, err error) {
+	reason := strings.TrimPrefix(err.Error(), fmt.Sprintf("%v %q: ", domain.ErrInvalidDomain, raw))
+	abortWithError(c, http.StatusBadRequest, CodeInvalidDomain,
+		fmt.Sprintf("%v %q: %s", domain.ErrInvalidDomain, echo(raw), echo(reason)), map[string]any{"parameter": "domain"})
 }

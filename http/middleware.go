@@ -21,10 +21,17 @@ const (
 // bytes; the bound keeps a careless or hostile client from tying up memory.
 const MaxBodyBytes int64 = 1 << 20
 
+// MaxHeaderBytes bounds a request's header block (http.Server's
+// MaxHeaderBytes). The API's requests carry a few short headers; 32 KiB
+// leaves room for the cookies a browser adds and stops header floods early.
+const MaxHeaderBytes = 32 << 10
+
 // middlewareChain lists the middleware every request passes, outermost
 // first. The order matters:
 //   - the request id comes first so every later log line and error carries it;
 //   - the access log wraps the recoverer so a panic is logged with its 500;
+//   - security headers are set before anything can answer (a preflight, a
+//     refusal, a panic), so every response carries them;
 //   - CORS answers preflights before anything that could refuse them;
 //   - authentication comes next, before the rate limits that count per key
 //     and before the body limit, so a refused caller's body is never read;
@@ -40,7 +47,8 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 		requestID(),
 		accessLog(log),
 		recoverer(log),
-		cors(d.CORSExtraOrigins),
+		securityHeaders(),
+		cors(corsOrigins(d)),
 		authenticate(d.Auth, log),
 		// ---- Slot for per-key rate limits: they read the Principal. ----
 		bodyLimit(MaxBodyBytes),

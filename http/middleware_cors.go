@@ -8,7 +8,8 @@ import (
 )
 
 // DefaultCORSOrigins are the dashboard's development servers (Next.js and
-// Vite). Deployed dashboards are added with CORS_EXTRA_ORIGINS.
+// Vite), allowed outside production only. Deployed dashboards are added with
+// CORS_EXTRA_ORIGINS.
 var DefaultCORSOrigins = []string{"http://localhost:3000", "http://localhost:5173"}
 
 // The CORS contract: what a browser on an allowed origin may send and read.
@@ -32,13 +33,24 @@ func ParseOrigins(list string) []string {
 	return out
 }
 
+// corsOrigins are the origins a server built from d allows: the local
+// development servers only outside production, where any page on the
+// user's machine could claim them, plus the configured extra origins.
+func corsOrigins(d Deps) []string {
+	var out []string
+	if !d.Production {
+		out = append(out, DefaultCORSOrigins...)
+	}
+	return append(out, d.CORSExtraOrigins...)
+}
+
 // cors lets the dashboard's origins call the API from a browser. Requests
 // from other origins are served without CORS headers, so the browser keeps
 // their responses from the page; non-browser clients are unaffected.
 // Preflights end here with 204 whatever the origin.
-func cors(extra []string) gin.HandlerFunc {
+func cors(origins []string) gin.HandlerFunc {
 	allowed := map[string]bool{}
-	for _, o := range append(append([]string(nil), DefaultCORSOrigins...), extra...) {
+	for _, o := range origins {
 		allowed[strings.TrimRight(o, "/")] = true
 	}
 	return func(c *gin.Context) {

@@ -105,7 +105,7 @@ func TestAccessLog(t *testing.T) {
 			var logs lockedBuffer
 			srv := newTestServer(t, Deps{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Enrich: &fakeRequester{}},
 				func(r *gin.Engine) { r.GET("/boom", func(*gin.Context) { panic("s3cr3t state") }) })
-			resp, _ := send(t, srv, tc.method, tc.path, map[string]string{"Authorization": "Bearer s3cr3t"}, tc.body)
+			resp, _ := send(t, srv, tc.method, tc.path, map[string]string{"Authorization": "Bearer s3cr3t", "Content-Type": "application/json"}, tc.body)
 			if resp.StatusCode != tc.wantStatus {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tc.wantStatus)
 			}
@@ -183,6 +183,7 @@ func TestBodyLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

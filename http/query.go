@@ -46,7 +46,7 @@ func newQuery(c *gin.Context, known ...string) *query {
 	slices.Sort(names) // report the same unknown parameter every time
 	for _, name := range names {
 		if !slices.Contains(known, name) {
-			q.fail(name, fmt.Sprintf("unknown query parameter %q; this route accepts %s", name, strings.Join(known, ", ")))
+			q.fail(echo(name), fmt.Sprintf("unknown query parameter %q; this route accepts %s", echo(name), strings.Join(known, ", ")))
 			break
 		}
 	}
@@ -101,8 +101,13 @@ func (q *query) text(name string) string {
 	return v
 }
 
-// list returns every non-blank value of a repeatable parameter.
+// list returns every non-blank value of a repeatable parameter, given at
+// most maxListValues times.
 func (q *query) list(name string) []string {
+	if n := len(q.values[name]); n > maxListValues {
+		q.fail(name, fmt.Sprintf("%s may be given at most %d times, not %d", name, maxListValues, n))
+		return nil
+	}
 	var out []string
 	for _, v := range q.values[name] {
 		if v = strings.TrimSpace(v); v == "" {
@@ -127,7 +132,7 @@ func (q *query) intIn(name string, lo, hi int) *int {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || n < lo || n > hi {
-		q.fail(name, fmt.Sprintf("%s must be a whole number from %d to %d, not %q", name, lo, hi, v))
+		q.fail(name, fmt.Sprintf("%s must be a whole number from %d to %d, not %q", name, lo, hi, echo(v)))
 		return nil
 	}
 	return &n
@@ -140,7 +145,7 @@ func (q *query) oneOf(name, def string, allowed ...string) string {
 		return def
 	}
 	if !slices.Contains(allowed, v) {
-		q.fail(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(allowed, ", "), v))
+		q.fail(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(allowed, ", "), echo(v)))
 		return def
 	}
 	return v
@@ -190,7 +195,7 @@ func (q *query) jobStatus(name string) domain.JobStatus {
 		for i, s := range domain.JobStatuses {
 			valid[i] = string(s)
 		}
-		q.failAllowed(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(valid, ", "), truncate(v, 100)), valid)
+		q.failAllowed(name, fmt.Sprintf("%s must be one of %s, not %q", name, strings.Join(valid, ", "), echo(v)), valid)
 		return ""
 	}
 	return st

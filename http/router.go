@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"runtime/debug"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,7 +15,8 @@ import (
 )
 
 // ReadinessCheck reports whether a dependency is ready to serve; /ready runs
-// every check and answers 503 naming those that failed.
+// every check and answers 503 naming those that failed, with a generic
+// reason (the error itself goes to the log: it may name hosts or users).
 type ReadinessCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
@@ -37,6 +39,9 @@ type Deps struct {
 	// CORSExtraOrigins are browser origins allowed besides
 	// DefaultCORSOrigins (CORS_EXTRA_ORIGINS, see ParseOrigins).
 	CORSExtraOrigins []string
+	// Production drops the local development origins (DefaultCORSOrigins)
+	// from CORS: in production only CORSExtraOrigins are allowed.
+	Production bool
 	// TargetsVersion, when set, lets the target read routes answer from a
 	// cache while the displacement_targets read model stands still.
 	TargetsVersion ReadVersion
@@ -59,7 +64,7 @@ func NewRouter(d Deps) *gin.Engine {
 
 	r.GET("/health", writeOK)
 	r.GET("/live", writeOK)
-	r.GET("/ready", readiness(d.Readiness))
+	r.GET("/ready", readiness(d.Readiness, d.Logger))
 	r.GET("/openapi.json", openAPIDocument)
 	if d.Metrics != nil {
 		r.GET("/metrics", requireTier(domain.TierAdmin), gin.WrapH(d.Metrics))
@@ -92,14 +97,22 @@ func pastedDomain(h gin.HandlerFunc) gin.HandlerFunc {
 	}
 }
 
-func readiness(checks []ReadinessCheck) gin.HandlerFunc {
+// readinessFailed is the one reason /ready gives for a failed check.
+const readinessFailed = "not ready"
+
+func readiness(checks []ReadinessCheck, log *slog.Logger) gin.HandlerFunc {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		failed := map[string]any{}
 		for _, chk := range checks {
 			if err := chk.Check(ctx); err != nil {
-				failed[chk.Name] = err.Error()
+				failed[chk.Name] = readinessFailed
+				log.LogAttrs(ctx, slog.LevelWarn, "readiness check failed",
+					slog.String("request_id", RequestID(ctx)), slog.String("check", chk.Name), slog.String("error", err.Error()))
 			}
 		}
 		if len(failed) > 0 {
@@ -110,10 +123,14 @@ func readiness(checks []ReadinessCheck) gin.HandlerFunc {
 	}
 }
 
-// recoverer turns a panic into the standard INTERNAL error and logs it.
+// recoverer turns a panic into the standard INTERNAL error and logs it with
+// its stack, the one clue to where it happened.
 func recoverer(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
-		log.Error("panic serving request", slog.String("path", c.Request.URL.Path), slog.Any("panic", err))
+		log.LogAttrs(c.Request.Context(), slog.LevelError, "panic serving request",
+			slog.String("request_id", RequestID(c.Request.Context())),
+			slog.String("path", c.Request.URL.Path), slog.Any("panic", err),
+			slog.String("stack", string(debug.Stack())))
 		abortWithError(c, http.StatusInternalServerError, CodeInternal, "internal error", nil)
 	})
 }

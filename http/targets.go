@@ -59,12 +59,12 @@ func (rr *readRoutes) listTargets(c *gin.Context) {
 func (rr *readRoutes) getCompany(c *gin.Context) {
 	d, err := domain.ParseDomain(c.Param("domain"))
 	if err != nil {
-		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, err.Error(), map[string]any{"parameter": "domain"})
+		abortInvalidDomain(c, c.Param("domain"), err)
 		return
 	}
 	t, err := rr.reads.GetTarget(c.Request.Context(), d.String())
 	if errors.Is(err, readmodel.ErrNotFound) {
-		abortWithError(c, http.StatusNotFound, CodeNotFound, "no target "+d.String(), map[string]any{"domain": d.String()})
+		abortWithError(c, http.StatusNotFound, CodeNotFound, "no target "+echo(d.String()), map[string]any{"domain": echo(d.String())})
 		return
 	}
 	if err != nil {

@@ -10,13 +10,16 @@ import (
 )
 
 // fetchOutcome calls the provider for a task and turns what happened into the
-// outcome event the job records.
+// outcome event the job records. Provider text (a failure's message, a
+// note) goes through domain.SafeProviderText: events are permanent and
+// their text is shown to users, so no key, query string or error page may
+// reach them.
 func fetchOutcome(ctx context.Context, f providers.Fetcher, t postgres.FetchTask) domain.ProviderOutcome {
 	data, meta, err := f.Fetch(ctx, providers.Request{Domain: t.Domain.String(), Ticker: t.Ticker})
 	if err == nil {
 		return domain.ProviderOutcome{Fetched: &domain.ProviderFetched{
 			JobID: t.JobID, Domain: t.Domain, Provider: t.Provider, Data: data,
-			LatencyMS: meta.Latency.Milliseconds(), Attempts: meta.Attempts, HTTPStatus: meta.HTTPStatus, Note: meta.Note,
+			LatencyMS: meta.Latency.Milliseconds(), Attempts: meta.Attempts, HTTPStatus: meta.HTTPStatus, Note: domain.SafeProviderText(meta.Note),
 		}}
 	}
 	pe := providers.AsError(err)
@@ -28,7 +31,7 @@ func fetchOutcome(ctx context.Context, f providers.Fetcher, t postgres.FetchTask
 	return domain.ProviderOutcome{Failed: &domain.ProviderFailed{
 		JobID: t.JobID, Domain: t.Domain, Provider: t.Provider, Code: pe.Code,
 		HTTPStatus: max(pe.HTTPStatus, meta.HTTPStatus), RetryAfterMS: pe.RetryAfter.Milliseconds(),
-		Attempts: attempts, Message: msg,
+		Attempts: attempts, Message: domain.SafeProviderText(msg),
 	}}
 }
 

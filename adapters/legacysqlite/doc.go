@@ -9,6 +9,14 @@
 // Report, a row whose domain cannot be understood is rejected with a reason,
 // and neither stops the import. Rows that name the same target are merged.
 //
+// The file is untrusted input. displacement_targets must be an ordinary table
+// (a view or virtual table would run SQL the file chose), the connection has
+// trusted_schema off and is read-only, a cell over its size cap is never
+// copied out (its row is rejected when it is the domain, its attribute left
+// unknown with a warning otherwise), and the reasons and values the Report
+// repeats are cut to 200 characters, because the Report is stored in the
+// import's permanent event.
+//
 // WriteDemo produces a synthetic database with the same schema and the same
 // kinds of mess, for demos and tests.
 package legacysqlite

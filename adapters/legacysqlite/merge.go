@@ -13,6 +13,11 @@ import (
 // maxWarningValue caps how much of a bad cell the report repeats.
 const maxWarningValue = 200
 
+// maxReason caps a rejection's or a warning's reason. Reasons quote what
+// the file held (a normaliser's error names the domain it refused), and the
+// report is stored in the import's permanent event.
+const maxReason = 200
+
 // merger turns converted rows into targets, one per normalised domain.
 type merger struct {
 	normalize func(string) (string, error)
@@ -42,6 +47,10 @@ func (m *merger) add(rawID, rawDomain any, cols []column, attrs []any) {
 		m.reject(0, rawDomain, fmt.Sprintf("row id %s is not an integer", render(rawID)))
 		return
 	}
+	if o, ok := rawDomain.(oversizeCell); ok {
+		m.reject(*id, rawDomain, fmt.Sprintf("domain cell is %d bytes; the limit is %d", o.bytes, o.limit))
+		return
+	}
 	raw, err := toText(rawDomain)
 	switch {
 	case err != nil:
@@ -59,10 +68,12 @@ func (m *merger) add(rawID, rawDomain any, cols []column, attrs []any) {
 
 	p := domain.TargetProfile{Domain: norm}
 	for i, c := range cols {
+		if o, ok := attrs[i].(oversizeCell); ok {
+			m.warn(*id, c.name, attrs[i], fmt.Sprintf("cell is larger than %d bytes; attribute left unknown", o.limit))
+			continue
+		}
 		if err := c.apply(&p, attrs[i]); err != nil {
-			m.report.Warnings = append(m.report.Warnings, Warning{
-				RowID: *id, Column: c.name, Value: render(attrs[i]), Reason: err.Error(),
-			})
+			m.warn(*id, c.name, attrs[i], err.Error())
 		}
 	}
 	m.byDomain[norm] = append(m.byDomain[norm], Target{Profile: p, SourceRowID: *id})
@@ -70,7 +81,13 @@ func (m *merger) add(rawID, rawDomain any, cols []column, attrs []any) {
 
 func (m *merger) reject(id int64, rawDomain any, reason string) {
 	m.report.Rejected++
-	m.report.Rejections = append(m.report.Rejections, Rejection{RowID: id, RawDomain: render(rawDomain), Reason: reason})
+	m.report.Rejections = append(m.report.Rejections, Rejection{RowID: id, RawDomain: render(rawDomain), Reason: clip(reason, maxReason)})
+}
+
+func (m *merger) warn(id int64, column string, cell any, reason string) {
+	m.report.Warnings = append(m.report.Warnings, Warning{
+		RowID: id, Column: column, Value: render(cell), Reason: clip(reason, maxReason),
+	})
 }
 
 // result picks one row per domain. The winning row's profile is used whole
@@ -149,11 +166,20 @@ func render(v any) string {
 		return strconv.FormatInt(x, 10)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
+	case oversizeCell:
+		return x.String()
 	default:
 		s = fmt.Sprint(x)
 	}
-	if utf8.RuneCountInString(s) > maxWarningValue {
-		s = string([]rune(s)[:maxWarningValue]) + "…"
+	return clip(s, maxWarningValue)
+}
+
+// clip cuts s to n runes, marking a cut with "…", and replaces invalid
+// UTF-8 so the report is valid JSON text.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n]) + "…"
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	return s
 }

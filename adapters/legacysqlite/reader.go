@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/partnerforge/partnerforge/domain"
@@ -25,6 +26,22 @@ var (
 	ErrNoTable = errors.New("legacy table " + Table + " not found")
 	// ErrMissingColumn means the legacy table lacks a column every row needs.
 	ErrMissingColumn = errors.New("legacy table lacks a required column")
+	// ErrNotATable means the file names a view or a virtual table
+	// displacement_targets. Reading either runs SQL (or a module) that the
+	// file chose, which an untrusted file must not get to do.
+	ErrNotATable = errors.New("legacy " + Table + " is not an ordinary table")
+)
+
+// Per-cell size caps. A legacy cell is a name, a number or a small JSON
+// document; anything larger is not data we want to copy into permanent
+// events, and SQLite hands it over only after reading it all.
+const (
+	// maxKeyCellBytes bounds the id and domain cells; a domain, even as a
+	// URL, is far shorter. A longer domain cell rejects its row.
+	maxKeyCellBytes = 2 << 10
+	// maxCellBytes bounds every attribute cell; a longer one is dropped
+	// with a warning and the attribute is unknown.
+	maxCellBytes = 64 << 10
 )
 
 // Result is everything read from a legacy database.
@@ -108,12 +125,15 @@ func Read(ctx context.Context, path string, normalize func(string) (string, erro
 	}
 	defer db.Close()
 
+	if err := checkIsTable(ctx, db); err != nil {
+		return nil, fmt.Errorf("legacy database %s: %w", path, err)
+	}
 	cols, missing, err := selectColumns(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("legacy database %s: %w", path, err)
 	}
 	var total int
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+Table).Scan(&total); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+qualifiedTable).Scan(&total); err != nil {
 		return nil, fmt.Errorf("count rows in %s: %w", path, err)
 	}
 
@@ -125,16 +145,46 @@ func Read(ctx context.Context, path string, normalize func(string) (string, erro
 	return m.result(), nil
 }
 
+// qualifiedTable names the legacy table in the file itself, so no temporary
+// object of the same name can stand in for it.
+const qualifiedTable = `main."` + Table + `"`
+
 // readOnlyDSN builds a SQLite URI so that mode=ro is honoured; the path is
-// escaped because '?', '#' and '%' are meaningful in a URI.
+// escaped because '?', '#' and '%' are meaningful in a URI. The file is not
+// trusted: trusted_schema off keeps SQL functions with side effects out of
+// anything its schema defines (views, triggers, generated columns, CHECK
+// constraints), query_only refuses writes even if read-only mode were lost,
+// and cell_size_check catches a corrupt page before it is read.
 func readOnlyDSN(path string) string {
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=ro"
+	return "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?mode=ro&_pragma=trusted_schema(0)&_pragma=query_only(1)&_pragma=cell_size_check(1)"
+}
+
+// checkIsTable makes sure displacement_targets is an ordinary table of the
+// file's main schema: not a view, whose SELECT the file wrote, and not a
+// virtual table, whose module would run on every read.
+func checkIsTable(ctx context.Context, db *sql.DB) error {
+	var kind, ddl sql.NullString
+	err := db.QueryRowContext(ctx,
+		"SELECT type, sql FROM main.sqlite_schema WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')", Table).
+		Scan(&kind, &ddl)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNoTable
+	case err != nil:
+		return fmt.Errorf("inspect schema: %w", err)
+	case kind.String != "table":
+		return fmt.Errorf("%w: it is a %s", ErrNotATable, kind.String)
+	case strings.HasPrefix(strings.ToUpper(strings.Join(strings.Fields(ddl.String), " ")), "CREATE VIRTUAL TABLE"):
+		return fmt.Errorf("%w: it is a virtual table", ErrNotATable)
+	}
+	return nil
 }
 
 // selectColumns returns the legacy columns present in the table, in schema
 // order with id and domain first, and the optional ones that are absent.
 func selectColumns(ctx context.Context, db *sql.DB) (present []column, missing []string, err error) {
-	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", Table)
+	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?, 'main')", Table)
 	if err != nil {
 		return nil, nil, fmt.Errorf("inspect table %s: %w", Table, err)
 	}
@@ -169,29 +219,83 @@ func selectColumns(ctx context.Context, db *sql.DB) (present []column, missing [
 	return present, missing, nil
 }
 
-func scanRows(ctx context.Context, db *sql.DB, cols []column, total int, m *merger, progress func(done, total int)) error {
-	names := []string{`"` + colID + `"`, `"` + colDomain + `"`}
-	for _, c := range cols {
-		names = append(names, `"`+c.name+`"`)
+// oversizeCell stands for a cell larger than its cap, which was not read.
+type oversizeCell struct{ bytes, limit int64 }
+
+func (o oversizeCell) String() string {
+	return fmt.Sprintf("(%d bytes, not read)", o.bytes)
+}
+
+// cappedColumn selects a column's value only when it is at most limit
+// bytes, so an oversize cell is never copied out of SQLite.
+func cappedColumn(name string, limit int) string {
+	q := `"` + name + `"`
+	return fmt.Sprintf("CASE WHEN octet_length(%s) > %d THEN NULL ELSE %s END", q, limit, q)
+}
+
+// oversizeList is one more selected column: "" for a row whose cells are all
+// within their caps, else "i=bytes,…" naming each oversize column by its
+// index. One text column costs far less to scan than a size per cell.
+func oversizeList(names []string, limits []int) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		q := `"` + n + `"`
+		parts[i] = fmt.Sprintf("iif(octet_length(%s) > %d, '%d=' || octet_length(%s), NULL)", q, limits[i], i, q)
 	}
-	q := "SELECT " + strings.Join(names, ", ") + " FROM " + Table + " ORDER BY " + colID
+	return "concat_ws(',', " + strings.Join(parts, ", ") + ")"
+}
+
+// markOversize replaces the cells list names with oversizeCell values.
+func markOversize(cells []any, list string, limits []int) error {
+	for item := range strings.SplitSeq(list, ",") {
+		i, n, ok := strings.Cut(item, "=")
+		idx, err1 := strconv.Atoi(i)
+		size, err2 := strconv.ParseInt(n, 10, 64)
+		if !ok || err1 != nil || err2 != nil || idx < 0 || idx >= len(cells) {
+			return fmt.Errorf("unexpected cell size list %q", list)
+		}
+		cells[idx] = oversizeCell{bytes: size, limit: int64(limits[idx])}
+	}
+	return nil
+}
+
+func scanRows(ctx context.Context, db *sql.DB, cols []column, total int, m *merger, progress func(done, total int)) error {
+	names := []string{colID, colDomain}
+	limits := []int{maxKeyCellBytes, maxKeyCellBytes}
+	for _, c := range cols {
+		names = append(names, c.name)
+		limits = append(limits, maxCellBytes)
+	}
+	values := make([]string, len(names))
+	for i, n := range names {
+		values[i] = cappedColumn(n, limits[i])
+	}
+	q := "SELECT " + strings.Join(values, ", ") + ", " + oversizeList(names, limits) +
+		" FROM " + qualifiedTable + ` ORDER BY "` + colID + `"`
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("query %s: %w", Table, err)
 	}
 	defer rows.Close()
 
-	vals := make([]any, len(names))
-	ptrs := make([]any, len(names))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	cells := make([]any, len(names))
+	var oversize string
+	ptrs := make([]any, len(cells)+1)
+	for i := range cells {
+		ptrs[i] = &cells[i]
 	}
+	ptrs[len(cells)] = &oversize
 	done := 0
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("scan row %d: %w", done+1, err)
 		}
-		m.add(vals[0], vals[1], cols, vals[2:])
+		if oversize != "" {
+			if err := markOversize(cells, oversize, limits); err != nil {
+				return fmt.Errorf("scan row %d: %w", done+1, err)
+			}
+		}
+		m.add(cells[0], cells[1], cols, cells[2:])
 		done++
 		if progress != nil && done%progressEvery == 0 {
 			progress(done, max(total, done))

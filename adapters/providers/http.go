@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/partnerforge/partnerforge/domain"
@@ -93,6 +94,49 @@ func RedactURL(rawURL string) string {
 
 // DefaultHTTPClient is the client the provider clients use when given none.
 // Its timeout is only a backstop: each attempt is bounded by its context.
+// It follows redirects only within the host asked (see SameHostRedirects).
 func DefaultHTTPClient() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second}
+	return &http.Client{Timeout: 30 * time.Second, CheckRedirect: SameHostRedirects}
+}
+
+// ClientFor returns the client a provider client uses: DefaultHTTPClient
+// when c is nil, otherwise a copy of c that also refuses redirects to
+// another host (any CheckRedirect of c still runs after that check).
+func ClientFor(c *http.Client) *http.Client {
+	if c == nil {
+		return DefaultHTTPClient()
+	}
+	copied := *c
+	if own := c.CheckRedirect; own != nil {
+		copied.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			if err := SameHostRedirects(req, via); err != nil {
+				return err
+			}
+			return own(req, via)
+		}
+	} else {
+		copied.CheckRedirect = SameHostRedirects
+	}
+	return &copied
+}
+
+// maxRedirects is net/http's own default limit.
+const maxRedirects = 10
+
+// SameHostRedirects is a CheckRedirect that follows a redirect only to the
+// host (and port) first asked, and never from https to http. Provider URLs
+// carry API keys in their query strings, which a redirect repeats: a
+// provider's answer must not be able to send our key to another server, or
+// over plain text. A refused redirect is not an error: the 3xx answer is
+// returned as it came, and the provider client classifies it like any other
+// non-2xx status (bad_response, not retried).
+func SameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	first := via[0].URL
+	if !strings.EqualFold(req.URL.Host, first.Host) || (first.Scheme == "https" && req.URL.Scheme != "https") {
+		return http.ErrUseLastResponse
+	}
+	return nil
 }

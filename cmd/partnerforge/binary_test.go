@@ -24,6 +24,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
 	"github.com/partnerforge/partnerforge/adapters/providers/fixtures"
+	httpapi "github.com/partnerforge/partnerforge/http"
 )
 
 // The deadlines below are generous on purpose: they bound a hung process, they
@@ -257,6 +258,31 @@ func testServe(t *testing.T, bin string) {
 	})
 	t.Run("banner commands work when pasted", func(t *testing.T) {
 		testBanner(t, bin, vars, &stdout, keyFile)
+	})
+	t.Run("header limit", func(t *testing.T) {
+		tests := []struct {
+			name  string
+			bytes int
+			want  int
+		}{
+			{"within", httpapi.MaxHeaderBytes / 2, http.StatusOK},
+			{"over", httpapi.MaxHeaderBytes + 16<<10, http.StatusRequestHeaderFieldsTooLarge},
+		}
+		for _, tc := range tests {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/live", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Padding", strings.Repeat("p", tc.bytes))
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("%s: a %d-byte header got %d, want %d", tc.name, tc.bytes, resp.StatusCode, tc.want)
+			}
+		}
 	})
 	t.Run("migrated on start", func(t *testing.T) {
 		after := migrationStates(t, bin, vars)

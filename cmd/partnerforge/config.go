@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -63,12 +64,12 @@ var envDocs = []envDoc{
 	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/partnerforge?sslmode=disable", "PostgreSQL connection URL"},
 	{"HTTP_ADDR", "127.0.0.1:8080", "address the HTTP API listens on (:8080 for every interface, as in a container)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"ENVIRONMENT", "development", "development, test or production"},
+	{"ENVIRONMENT", "development", "development, test or production (production: https provider URLs only, no localhost CORS origins)"},
 	{"DB_MIN_CONNS", "5", "connections the pool keeps open"},
 	{"DB_MAX_CONNS", "20", "most connections the pool opens"},
 	{"MIGRATE_ON_START", "true", "serve applies pending migrations at start-up"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take"},
-	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's"},
+	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's (the only ones in production)"},
 	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
 	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
 	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
@@ -114,7 +115,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs []string
 	)
 	fail := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Sprintf("%s=%q: %s", name, get(name), fmt.Sprintf(format, args...)))
+		errs = append(errs, fmt.Sprintf("%s=%q: %s", name, shownValue(name, get(name)), fmt.Sprintf(format, args...)))
 	}
 
 	c.DatabaseURL = get("DATABASE_URL")
@@ -162,13 +163,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Sprintf("API_KEY_SALT: want at least %d bytes", domain.MinSaltBytes))
 	}
 	pc := &c.Providers
-	pc.BuiltWithBaseURL = urlVar(get, fail, "BUILTWITH_BASE_URL")
+	// In production a provider is reached over TLS only: its API key
+	// travels in every request.
+	httpsOnly := c.Environment == "production"
+	urlVar := func(name string) string { return providerURLVar(get, fail, name, httpsOnly) }
+	pc.BuiltWithBaseURL = urlVar("BUILTWITH_BASE_URL")
 	pc.BuiltWithAPIKey = getenvTrim(getenv, "BUILTWITH_API_KEY")
-	pc.SimilarWebBaseURL = urlVar(get, fail, "SIMILARWEB_BASE_URL")
+	pc.SimilarWebBaseURL = urlVar("SIMILARWEB_BASE_URL")
 	pc.SimilarWebAPIKey = getenvTrim(getenv, "SIMILARWEB_API_KEY")
 	pc.SimilarWebCountry = strings.ToLower(get("SIMILARWEB_COUNTRY"))
-	pc.YahooBaseURL = urlVar(get, fail, "YAHOO_BASE_URL")
+	pc.YahooBaseURL = urlVar("YAHOO_BASE_URL")
 	pc.YahooCookieURL = get("YAHOO_COOKIE_URL")
+	if httpsOnly && strings.HasPrefix(strings.ToLower(pc.YahooCookieURL), "http://") {
+		fail("YAHOO_COOKIE_URL", "want an https:// URL (or a path on YAHOO_BASE_URL) when ENVIRONMENT=production")
+	}
 	pc.YahooTickerMap = getenvTrim(getenv, "YAHOO_TICKER_MAP")
 	pc.Timeout = durationVar(get, fail, "PROVIDER_TIMEOUT", 100*time.Millisecond, 5*time.Minute)
 	pc.MaxAttempts = intVar(get, fail, "PROVIDER_MAX_ATTEMPTS", 1, 20)
@@ -216,12 +224,48 @@ func floatVar(get func(string) string, fail func(string, string, ...any), name s
 	return f
 }
 
-func urlVar(get func(string) string, fail func(string, string, ...any), name string) string {
+// providerURLVar reads a provider's base URL: http(s), or https only when
+// httpsOnly (production).
+func providerURLVar(get func(string) string, fail func(string, string, ...any), name string, httpsOnly bool) string {
 	v := strings.TrimRight(get(name), "/")
-	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+	switch {
+	case httpsOnly && !strings.HasPrefix(v, "https://"):
+		fail(name, "want an https:// URL when ENVIRONMENT=production")
+	case !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://"):
 		fail(name, "want an http:// or https:// URL")
 	}
 	return v
+}
+
+// shownValue is how a refused value appears in a configuration error. A
+// URL may carry a secret: DATABASE_URL a password, in its user info or as a
+// password query parameter (libpq accepts both), a provider URL a key in
+// its query. Error messages end up in terminals, CI logs and crash reports,
+// so a URL is shown redacted, or not at all when it cannot be parsed.
+func shownValue(name, v string) string {
+	if !strings.HasSuffix(name, "_URL") {
+		return v
+	}
+	return redactURL(v)
+}
+
+// redactURL masks a URL's password, in user info or as a password query
+// parameter; any other query is dropped, since provider keys travel there.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" {
+		if strings.ContainsAny(v, "@=") {
+			return "(not shown: it may hold a password)"
+		}
+		return v
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	} else if u.RawQuery != "" {
+		u.RawQuery = "xxxxx"
+	}
+	return u.Redacted()
 }
 
 // getenvTrim reads a variable that has no default.

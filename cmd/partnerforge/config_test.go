@@ -273,3 +273,73 @@ func TestLoadConfigAPIKeySalt(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadConfigNeverPrintsASecretOfAURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, variable, value string
+		// shown is what the error may show of the value instead.
+		shown string
+	}{
+		{"user info of a non-postgres URL", "DATABASE_URL", "mysql://app:s3cret-pw@db:3306/pf", "mysql://app:xxxxx@db:3306/pf"},
+		{"password query parameter", "DATABASE_URL", "mysql://db/pf?user=app&password=s3cret-pw", "password=xxxxx"},
+		{"key=value connection string", "DATABASE_URL", "host=db user=app password=s3cret-pw", "not shown"},
+		{"unparseable URL with user info", "DATABASE_URL", "postgres//app:s3cret-pw@db:5432/pf", "not shown"},
+		{"provider key in a base URL's query", "BUILTWITH_BASE_URL", "ftp://api.builtwith.com/?KEY=s3cret-pw", "ftp://api.builtwith.com/?xxxxx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := LoadConfig(env(map[string]string{tt.variable: tt.value}))
+			if err == nil {
+				t.Fatalf("LoadConfig accepted %s=%q", tt.variable, tt.value)
+			}
+			if strings.Contains(err.Error(), "s3cret-pw") {
+				t.Errorf("error prints the secret:\n%v", err)
+			}
+			if !strings.Contains(err.Error(), tt.variable) || !strings.Contains(err.Error(), tt.shown) {
+				t.Errorf("error does not name %s with %q:\n%v", tt.variable, tt.shown, err)
+			}
+		})
+	}
+}
+
+func TestLoadConfigProductionRequiresHTTPSProviders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		refused  string // variable named in the error; "" when accepted
+		accepted bool
+	}{
+		{"defaults are https", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": testSalt}, "", true},
+		{"http BuiltWith", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": testSalt, "BUILTWITH_BASE_URL": "http://api.builtwith.com"}, "BUILTWITH_BASE_URL", false},
+		{"http SimilarWeb", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": testSalt, "SIMILARWEB_BASE_URL": "http://127.0.0.1:9000"}, "SIMILARWEB_BASE_URL", false},
+		{"http Yahoo", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": testSalt, "YAHOO_BASE_URL": "http://query2.finance.yahoo.com"}, "YAHOO_BASE_URL", false},
+		{"http Yahoo cookie", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": testSalt, "YAHOO_COOKIE_URL": "http://fc.yahoo.com"}, "YAHOO_COOKIE_URL", false},
+		{"Yahoo cookie path", map[string]string{"ENVIRONMENT": "production", "API_KEY_SALT": testSalt, "YAHOO_COOKIE_URL": "/cookie"}, "", true},
+		{"http allowed in development", map[string]string{"ENVIRONMENT": "development", "BUILTWITH_BASE_URL": "http://127.0.0.1:9000"}, "", true},
+		{"http allowed in test", map[string]string{"ENVIRONMENT": "test", "YAHOO_COOKIE_URL": "http://127.0.0.1:9000/c"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := LoadConfig(env(tt.vars))
+			if tt.accepted {
+				if err != nil {
+					t.Fatalf("LoadConfig refused %v: %v", tt.vars, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("LoadConfig accepted %v", tt.vars)
+			}
+			if !strings.Contains(err.Error(), tt.refused) || !strings.Contains(err.Error(), "https") {
+				t.Errorf("error does not name %s and https:\n%v", tt.refused, err)
+			}
+		})
+	}
+}
+
+// testSalt is an API key salt long enough for production.
+const testSalt = "a production salt of enough bytes"

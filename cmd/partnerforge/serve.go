@@ -151,6 +151,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		Metrics:          promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Enrich:           enrich,
 		CORSExtraOrigins: cfg.CORSExtraOrigins,
+		Production:       cfg.Environment == "production",
 		Reads:            postgres.NewReadModels(pool),
 		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
@@ -162,6 +163,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    httpapi.MaxHeaderBytes,
 	}
 	var (
 		wg      sync.WaitGroup

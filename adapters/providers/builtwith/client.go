@@ -39,7 +39,8 @@ type Config struct {
 	// API is DomainAPIv21 (default), DomainAPIv22 or FreeAPI.
 	API string
 	// HTTPClient defaults to a client with a 30s overall timeout, a backstop:
-	// callers bound each attempt with the context.
+	// callers bound each attempt with the context. Either way redirects are
+	// followed only within the base URL's host (providers.ClientFor).
 	HTTPClient *http.Client
 }
 
@@ -72,10 +73,7 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("builtwith: unknown API %q (want %s, %s or %s)", cfg.API, DomainAPIv21, DomainAPIv22, FreeAPI)
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = providers.DefaultHTTPClient()
-	}
-	return &Client{base: base, key: cfg.APIKey, api: cfg.API, http: cfg.HTTPClient}, nil
+	return &Client{base: base, key: cfg.APIKey, api: cfg.API, http: providers.ClientFor(cfg.HTTPClient)}, nil
 }
 
 // Provider is domain.ProviderBuiltWith.

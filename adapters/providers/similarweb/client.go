@@ -41,7 +41,8 @@ type Config struct {
 	MaxSimilarSites int
 	// Clock gives "now" for the date window (default time.Now).
 	Clock func() time.Time
-	// HTTPClient defaults to providers.DefaultHTTPClient().
+	// HTTPClient defaults to providers.DefaultHTTPClient(); either way
+	// redirects are followed only within one host (providers.ClientFor).
 	HTTPClient *http.Client
 }
 
@@ -89,9 +90,7 @@ func New(cfg Config) (*Client, error) {
 	if c.clock == nil {
 		c.clock = time.Now
 	}
-	if c.http == nil {
-		c.http = providers.DefaultHTTPClient()
-	}
+	c.http = providers.ClientFor(c.http)
 	return c, nil
 }
 

@@ -49,7 +49,8 @@ type Config struct {
 	Tickers map[string]string
 	// UserAgent defaults to DefaultUserAgent.
 	UserAgent string
-	// HTTPClient defaults to providers.DefaultHTTPClient(). The client is
+	// HTTPClient defaults to providers.DefaultHTTPClient(); redirects are
+	// followed only within one host (providers.ClientFor). The client is
 	// copied and given its own cookie jar when it has none.
 	HTTPClient *http.Client
 }
@@ -107,17 +108,14 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("yahoo: ticker for %q: %w", d, err)
 		}
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
-	copied := *hc
-	if copied.Jar == nil {
-		if copied.Jar, err = cookiejar.New(nil); err != nil {
+	// ClientFor copies the client, so the jar added here is ours alone.
+	hc := providers.ClientFor(cfg.HTTPClient)
+	if hc.Jar == nil {
+		if hc.Jar, err = cookiejar.New(nil); err != nil {
 			return nil, fmt.Errorf("yahoo: cookie jar: %w", err)
 		}
 	}
-	c.http = &copied
+	c.http = hc
 	return c, nil
 }
 
