@@ -13,6 +13,7 @@ const (
 	CodeNotFound         = "NOT_FOUND"
 	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	CodeTooManyJobs      = "TOO_MANY_JOBS"
+	CodeRateLimited      = "RATE_LIMITED"
 	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
 	CodeUnavailable      = "UNAVAILABLE"
 	CodeInternal         = "INTERNAL"

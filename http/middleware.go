@@ -31,6 +31,8 @@ const MaxBodyBytes int64 = 1 << 20
 //   - the read cache wraps gzip and ETag, so a hit replays finished bytes;
 //   - gzip wraps ETag so the tag is computed over the uncompressed body and
 //     one tag serves both encodings (it is weak for that reason).
+//   - the rate limit follows authentication (it budgets per key) and comes
+//     before the read cache, so a cached answer still spends a read.
 func middlewareChain(d Deps) []gin.HandlerFunc {
 	log := d.Logger
 	if log == nil {
@@ -45,8 +47,14 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 		// They belong here: after CORS so preflights need no key, before the
 		// body limit so a refused caller's body is never read. Replace
 		// requesterOf (enrich_routes.go) with the authenticated key's owner.
-		bodyLimit(MaxBodyBytes),
 	}
+	if d.authenticate != nil {
+		chain = append(chain, d.authenticate)
+	}
+	if d.RateLimiter != nil {
+		chain = append(chain, rateLimit(d.RateLimiter, log))
+	}
+	chain = append(chain, bodyLimit(MaxBodyBytes))
 	// The read cache sits outside gzip and ETag so a hit costs neither:
 	// it stores the bytes as they were sent.
 	if d.TargetsVersion != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/partnerforge/partnerforge/adapters/ratelimit"
 )
 
 // ReadinessCheck reports whether a dependency is ready to serve; /ready runs
@@ -38,6 +40,16 @@ type Deps struct {
 	// JobStreams lets the job status route answer from the event log for a
 	// job the jobs projection has not reached yet.
 	JobStreams JobStreams
+
+	// RateLimiter keeps the per-minute read and write budgets of API keys
+	// (ratelimit.Memory for one instance, Redis behind ratelimit.Fallback
+	// for several); without it they are not limited.
+	RateLimiter ratelimit.Limiter
+
+	// authenticate stands in the authentication slot in this package's
+	// tests and benchmarks only: it is unexported so that no deployment can
+	// set a principal without a key.
+	authenticate gin.HandlerFunc
 }
 
 // NewRouter builds the gin engine with every route and middleware.
