@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -55,6 +56,27 @@ func TestLimiterContract(t *testing.T) {
 				}
 				if other, err := l.Allow(ctx, "key-b", n); err != nil || !other.Allowed || other.Remaining != n-1 {
 					t.Fatalf("another key: %+v, %v; want its own whole budget", other, err)
+				}
+			}
+		})
+	}
+}
+
+// The first request of any budget leaves all but one: the count is exact
+// for budgets whose interval is no round number of seconds (0.6 s, 0.12 s).
+func TestLimiterFirstRequest(t *testing.T) {
+	t.Parallel()
+	for name, newLimiter := range implementations(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			l := newLimiter(t)
+			for _, n := range []int{7, 100, 500, 1000, 7000} {
+				res, err := l.Allow(context.Background(), fmt.Sprint("first-", n), n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !res.Allowed || res.Remaining != n-1 {
+					t.Errorf("budget %d, first request: %+v; want %d remaining", n, res, n-1)
 				}
 			}
 		})

@@ -36,11 +36,23 @@ func (r *Redis) Allow(ctx context.Context, key string, perMinute int) (Result, e
 	if err != nil {
 		return Result{}, fmt.Errorf("rate limit %s in redis: %w", key, err)
 	}
-	out := Result{Allowed: res.Allowed > 0, Limit: perMinute, Remaining: res.Remaining, ResetAfter: res.ResetAfter}
-	if !out.Allowed {
+	out := Result{Allowed: res.Allowed > 0, Limit: perMinute, ResetAfter: res.ResetAfter}
+	if out.Allowed {
+		out.Remaining = remaining(perMinute, res.ResetAfter)
+	} else {
 		out.RetryAfter = res.RetryAfter
 	}
 	return out, nil
+}
+
+// remaining recomputes GCRA's remaining count from the time until the
+// budget is whole: (period − reset) / emission interval. redis_rate returns
+// the same quotient truncated in floating point, which turns 99 into 98 for
+// intervals such as 0.6 s (100 a minute); a microsecond of slack, far below
+// any interval, absorbs that error.
+func remaining(perMinute int, resetAfter time.Duration) int {
+	emission := Period / time.Duration(perMinute)
+	return max(0, int((Period-resetAfter+time.Microsecond)/emission))
 }
 
 // Timeouts of the Redis client: a limiter that waits seconds for a sick
@@ -62,7 +74,8 @@ func NewRedisClient(url string) (*redis.Client, error) {
 	opts.DialTimeout = redisDialTimeout
 	opts.ReadTimeout = redisIOTimeout
 	opts.WriteTimeout = redisIOTimeout
-	// One attempt: a retry would double the wait before Fallback answers.
+	// One attempt: a retry would multiply the wait before Fallback answers.
 	opts.MaxRetries = -1
+	opts.DialerRetries = 1
 	return redis.NewClient(opts), nil
 }
