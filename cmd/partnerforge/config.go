@@ -26,6 +26,9 @@ type Config struct {
 	CORSExtraOrigins []string
 	Providers        ProviderConfig
 	Enrichment       EnrichmentConfig
+	// RedisURL, when set, keeps the API keys' per-minute budgets in Redis,
+	// shared by every instance; unset, each instance keeps its own.
+	RedisURL string
 }
 
 // ProviderConfig is where the providers are and how hard to push them.
@@ -65,6 +68,7 @@ var envDocs = []envDoc{
 	{"MIGRATE_ON_START", "true", "serve applies pending migrations at start-up"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take"},
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's"},
+	{"REDIS_URL", "", "redis:// URL of the rate limiter shared by every instance (unset: budgets in process, for one instance)"},
 	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
 	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
 	{"BUILTWITH_API_KEY", "", "BuiltWith key (required by serve)"},
@@ -148,6 +152,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			}
 			c.CORSExtraOrigins = append(c.CORSExtraOrigins, strings.TrimRight(o, "/"))
 		}
+	}
+	// The value is never echoed: a Redis URL may carry a password.
+	if c.RedisURL = getenvTrim(getenv, "REDIS_URL"); c.RedisURL != "" &&
+		!strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, "REDIS_URL: want a redis:// or rediss:// URL")
 	}
 	pc := &c.Providers
 	pc.BuiltWithBaseURL = urlVar(get, fail, "BUILTWITH_BASE_URL")

@@ -73,6 +73,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 
+	limiter, closeLimiter, err := newRateLimiter(cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
+
 	router := httpapi.NewRouter(httpapi.Deps{
 		Logger: log,
 		Readiness: []httpapi.ReadinessCheck{
@@ -91,6 +97,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Reads:            postgres.NewReadModels(pool),
 		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
+		RateLimiter:      limiter,
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
