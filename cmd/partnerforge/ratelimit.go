@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerforge/partnerforge/adapters/ratelimit"
 )
@@ -23,8 +26,18 @@ func newRateLimiter(cfg Config, reg prometheus.Registerer, log *slog.Logger) (li
 	if err != nil {
 		return nil, nil, err
 	}
+	redis.SetLogger(redisLog{log.With(slog.String("component", "redis"))})
 	log.Info("rate limits kept in redis, shared by every instance")
 	fallback := ratelimit.NewFallback(ratelimit.NewRedis(client, redisKeyPrefix), ratelimit.NewMemory(),
 		log.With(slog.String("component", "ratelimit")), reg)
 	return fallback, func() { _ = client.Close() }, nil
+}
+
+// redisLog takes go-redis's own log lines (a failed dial, once per attempt)
+// into the structured log at debug level: ratelimit.Fallback already says
+// once, as a warning, that Redis is down.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...))
 }
