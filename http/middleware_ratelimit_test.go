@@ -344,3 +344,44 @@ func TestDailyEnrichmentBudgetSurvivesARestart(t *testing.T) {
 			resp.Header.Get(HeaderRateLimitLimit), resp.Header.Get(HeaderRateLimitRemaining))
 	}
 }
+
+// The enrich route passes the key tier's daily budget to the command, and
+// maps its refusal to 429 RATE_LIMITED naming the enrichments budget.
+func TestEnrichPassesTheTiersDailyBudget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		header map[string]string
+		want   int
+	}{
+		{newKey(domain.TierStandard).header(), 50},
+		{newKey(domain.TierPower).header(), 200},
+		{newKey(domain.TierAdmin).header(), domain.Unlimited},
+		{nil, 0}, // no principal: no daily budget
+	}
+	fake := &fakeRequester{}
+	srv := limitedServer(t, Deps{RateLimiter: frozenLimiter(), Enrich: fake})
+	for _, tt := range tests {
+		if resp, body := send(t, srv, http.MethodPost, "/api/enrich/costco.com", tt.header, ""); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("status %d %s", resp.StatusCode, body)
+		}
+		if got := fake.last(t).EnrichmentsPerDay; got != tt.want {
+			t.Errorf("tier %q: daily budget %d, want %d", tt.header[testHeaderTier], got, tt.want)
+		}
+	}
+
+	reset := domain.NextUTCDay(time.Now())
+	refusing := &fakeRequester{err: fmt.Errorf("request enrichment of costco.com: %w", &domain.DailyLimitError{Used: 50, Limit: 50, ResetAt: reset})}
+	srv = limitedServer(t, Deps{RateLimiter: frozenLimiter(), Enrich: refusing})
+	resp, body := send(t, srv, http.MethodPost, "/api/enrich/costco.com", newKey(domain.TierStandard).header(), "")
+	wantRateLimited(t, resp, body, BudgetEnrichments, 86400)
+	var e ErrorBody
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Error.Details["period"] != "day" || e.Error.Details["limit"] != float64(50) || e.Error.Details["reset_at"] != reset.Format(time.RFC3339) {
+		t.Errorf("details %v, want period day, limit 50, reset_at %s", e.Error.Details, reset.Format(time.RFC3339))
+	}
+	if got := resp.Header.Get(HeaderRateLimitReset); got != strconv.FormatInt(reset.Unix(), 10) {
+		t.Errorf("%s %s, want %d", HeaderRateLimitReset, got, reset.Unix())
+	}
+}
