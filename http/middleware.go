@@ -30,7 +30,7 @@ const MaxBodyBytes int64 = 1 << 20
 //   - CORS answers preflights before anything that could refuse them;
 //   - the read cache wraps gzip and ETag, so a hit replays finished bytes;
 //   - gzip wraps ETag so the tag is computed over the uncompressed body and
-//     one tag serves both encodings (it is weak for that reason).
+//     one tag serves both encodings (it is weak for that reason);
 //   - the rate limit follows authentication (it budgets per key) and comes
 //     before the read cache, so a cached answer still spends a read.
 func middlewareChain(d Deps) []gin.HandlerFunc {
@@ -47,6 +47,7 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 		// They belong here: after CORS so preflights need no key, before the
 		// body limit so a refused caller's body is never read. Replace
 		// requesterOf (enrich_routes.go) with the authenticated key's owner.
+		// The rate limit below must stay right after authentication.
 	}
 	if d.authenticate != nil {
 		chain = append(chain, d.authenticate)
