@@ -6,8 +6,9 @@ GO      ?= go
 SQLC    := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 BIN     := bin/partnerforge
 DB      := scripts/db.sh
+REDIS   := scripts/redis.sh
 
-.PHONY: all build run test lint generate check-generated bench load clean db-stop
+.PHONY: all build run test lint generate check-generated bench load clean db-stop redis-stop
 
 all: build
 
@@ -18,10 +19,11 @@ build:
 run: build
 	@DATABASE_URL="$${DATABASE_URL:-$$($(DB) createdb partnerforge)}" scripts/run-demo.sh $(BIN)
 
-## test: find or start PostgreSQL, then run every test with the race detector.
+## test: find or start PostgreSQL and Redis, then run every test with the race detector.
 test:
 	@url=$$($(DB) url); echo "tests use PostgreSQL at $$url (each package creates its own database)"; \
-	PARTNERFORGE_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 ./...
+	redis=$$($(REDIS) url); echo "tests use Redis at $$redis (each test its own key prefix)"; \
+	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" $(GO) test -race -count=1 ./...
 
 ## lint: formatting, vet, and generated code up to date.
 lint: check-generated
@@ -35,9 +37,10 @@ generate:
 check-generated:
 	CGO_ENABLED=0 $(SQLC) diff
 
-## bench: event-store and pipeline benchmarks with their baselines; prints ratios.
+## bench: event-store, pipeline and rate-limit benchmarks with their baselines; prints ratios.
 bench:
-	@url=$$($(DB) url); PARTNERFORGE_TEST_DATABASE_URL="$$url" scripts/bench.sh
+	@url=$$($(DB) url); redis=$$($(REDIS) url); \
+	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" scripts/bench.sh
 
 ## load: REST API load test on loopback (starts the service if none answers on BASE_URL).
 load:
@@ -45,6 +48,9 @@ load:
 
 db-stop:
 	$(DB) stop
+
+redis-stop:
+	$(REDIS) stop
 
 clean:
 	rm -rf bin

@@ -20,7 +20,12 @@ type RequestEnrichment struct {
 	// that is not a target is refused with domain.ErrNotATarget.
 	Add         bool
 	RequestedBy string
-	Metadata    domain.Metadata
+	// EnrichmentsPerDay is the requester's budget of new jobs per UTC day
+	// (the API key tier's); 0 or domain.Unlimited is no daily budget, as
+	// for jobs the service opens itself. Joining a job in flight or a fresh
+	// answer never spends it.
+	EnrichmentsPerDay int
+	Metadata          domain.Metadata
 }
 
 // EnrichmentAccepted says which job answers a request.
@@ -64,8 +69,9 @@ func NewRequestEnrichmentHandler(store EventStore, policy domain.EnrichmentPolic
 // Handle opens a job, or answers with the job in flight or the last fresh
 // one. Opening appends to three streams at once — the target (the guard
 // that makes concurrent requests share one job), the requester (the guard
-// of the per-requester limit) and the new job — with expected versions, so
-// a lost race reloads and decides again.
+// of the per-requester limits: jobs in flight and jobs per UTC day) and the
+// new job — with expected versions, so a lost race reloads and decides
+// again: two concurrent requests can never both take the day's last job.
 func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrichment) (EnrichmentAccepted, error) {
 	if cmd.Domain.IsZero() {
 		return EnrichmentAccepted{}, fmt.Errorf("request enrichment: %w", domain.ErrInvalidDomain)
@@ -99,7 +105,7 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 		if err != nil {
 			return err
 		}
-		started, err := requester.StartJob(opened, h.perRequester, now)
+		started, err := requester.StartJob(opened, domain.JobLimits{InFlight: h.perRequester, PerDay: cmd.EnrichmentsPerDay}, now)
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,10 @@ type RequesterJobStarted struct {
 	JobID     uuid.UUID `json:"job_id"`
 	Domain    Domain    `json:"domain"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// StartedAt places the job in its requester's UTC day for the daily
+	// budget. Events stored before it existed fall back to when they were
+	// recorded.
+	StartedAt time.Time `json:"started_at,omitzero"`
 }
 
 // RequesterJobEnded releases the job's slot.
@@ -44,10 +48,17 @@ func RequesterStream(requester string) string { return "requester-" + requester 
 // flight.
 var ErrTooManyJobs = errors.New("too many enrichment jobs in flight")
 
-// Requester is the aggregate of one requester's jobs in flight.
+// ErrDailyEnrichmentLimit refuses a new job beyond the requester's budget
+// of jobs opened per UTC day.
+var ErrDailyEnrichmentLimit = errors.New("daily enrichment budget spent")
+
+// Requester is the aggregate of one requester's jobs: those in flight, and
+// how many were opened on the latest UTC day that saw one.
 type Requester struct {
-	open    map[uuid.UUID]time.Time // job → expiry
-	version int64
+	open     map[uuid.UUID]time.Time // job → expiry
+	day      time.Time               // UTC midnight of the latest day a job started
+	startedN int                     // jobs started on day
+	version  int64
 }
 
 // LoadRequester folds a requester stream.
@@ -61,6 +72,11 @@ func LoadRequester(events []RecordedEvent) (*Requester, error) {
 		switch e := e.(type) {
 		case RequesterJobStarted:
 			r.open[e.JobID] = e.ExpiresAt
+			at := e.StartedAt
+			if at.IsZero() {
+				at = re.RecordedAt
+			}
+			r.countStart(at)
 		case RequesterJobEnded:
 			delete(r.open, e.JobID)
 		default:
@@ -72,6 +88,34 @@ func LoadRequester(events []RecordedEvent) (*Requester, error) {
 }
 
 func (r *Requester) Version() int64 { return r.version }
+
+// countStart adds a job started at t to its UTC day. Only the latest day is
+// kept: the budget never looks back further, and a start that sorts before
+// it (a skewed clock) belongs to a day already over.
+func (r *Requester) countStart(t time.Time) {
+	switch d := utcDay(t); {
+	case d.After(r.day):
+		r.day, r.startedN = d, 1
+	case d.Equal(r.day):
+		r.startedN++
+	}
+}
+
+// StartedOn counts the jobs the requester opened on now's UTC day.
+func (r *Requester) StartedOn(now time.Time) int {
+	if utcDay(now).Equal(r.day) {
+		return r.startedN
+	}
+	return 0
+}
+
+func utcDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// NextUTCDay is when now's UTC day ends and a daily budget is whole again.
+func NextUTCDay(now time.Time) time.Time { return utcDay(now).AddDate(0, 0, 1) }
 
 // InFlight counts the requester's jobs that have neither ended nor expired.
 func (r *Requester) InFlight(now time.Time) int {
@@ -104,11 +148,51 @@ func (r *Requester) CheckLimit(limit int, now time.Time) error {
 	return nil
 }
 
+// DailyLimitError is the refusal CheckDaily returns: how many jobs the
+// requester opened today, the budget, and when it is whole again. It
+// matches ErrDailyEnrichmentLimit with errors.Is.
+type DailyLimitError struct {
+	Used, Limit int
+	ResetAt     time.Time
+}
+
+func (e *DailyLimitError) Error() string {
+	return fmt.Sprintf("%s: %d of %d opened today (UTC); whole again at %s", ErrDailyEnrichmentLimit, e.Used, e.Limit, e.ResetAt.Format(time.RFC3339))
+}
+
+func (e *DailyLimitError) Is(target error) bool { return target == ErrDailyEnrichmentLimit }
+
+// CheckDaily refuses a new job when perDay jobs were already opened on
+// now's UTC day. A perDay of Unlimited or 0 is no daily budget.
+func (r *Requester) CheckDaily(perDay int, now time.Time) error {
+	if perDay <= 0 {
+		return nil
+	}
+	if n := r.StartedOn(now); n >= perDay {
+		return &DailyLimitError{Used: n, Limit: perDay, ResetAt: NextUTCDay(now)}
+	}
+	return nil
+}
+
+// JobLimits bound the jobs one requester may open: InFlight at once (at
+// least 1), PerDay per UTC day (Unlimited or 0: no daily budget).
+type JobLimits struct {
+	InFlight int
+	PerDay   int
+}
+
 // StartJob takes a slot for the job opened, or refuses with a
-// *TooManyJobsError when limit jobs are already in flight.
-func (r *Requester) StartJob(opened EnrichmentRequested, limit int, now time.Time) (RequesterJobStarted, error) {
-	if err := r.CheckLimit(limit, now); err != nil {
+// *DailyLimitError when the day's budget is spent, or a *TooManyJobsError
+// when limits.InFlight jobs are already in flight. The daily budget is
+// checked first: waiting for a job to finish would not lift it.
+func (r *Requester) StartJob(opened EnrichmentRequested, limits JobLimits, now time.Time) (RequesterJobStarted, error) {
+	if err := r.CheckDaily(limits.PerDay, now); err != nil {
 		return RequesterJobStarted{}, err
 	}
-	return RequesterJobStarted{Requester: opened.RequestedBy, JobID: opened.JobID, Domain: opened.Domain, ExpiresAt: opened.ExpiresAt}, nil
+	if err := r.CheckLimit(limits.InFlight, now); err != nil {
+		return RequesterJobStarted{}, err
+	}
+	return RequesterJobStarted{
+		Requester: opened.RequestedBy, JobID: opened.JobID, Domain: opened.Domain, ExpiresAt: opened.ExpiresAt, StartedAt: now,
+	}, nil
 }

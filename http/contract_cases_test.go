@@ -36,6 +36,10 @@ var (
 	standardKey = map[string]string{HeaderAPIKey: testKey("standard@example.com", domain.TierStandard)}
 	powerKey    = map[string]string{HeaderAPIKey: testKey("power@example.com", domain.TierPower)}
 	limitHeader = map[string]string{HeaderAPIKey: testKey("contract-limit@example.com", domain.TierPower)}
+	// keyed is a standard key with budget left; spentKey one whose reads
+	// contractDeps has spent.
+	keyed    = newKey(domain.TierStandard)
+	spentKey = newKey(domain.TierStandard)
 )
 
 // contractCases run in order: later cases use what earlier ones created.
@@ -92,6 +96,7 @@ func contractCases() []contractCase {
 		withHeader(post("enrich within the limit 3", "/api/enrich/limit-three.com", `{"add":true}`, accepted, ""), limitHeader),
 		withHeader(post("enrich beyond the limit", "/api/enrich/limit-four.com", `{"add":true}`, []int{http.StatusTooManyRequests}, CodeTooManyJobs), limitHeader),
 		get("GET on the enrich route", "/api/enrich/costco.com", notAllowed, CodeMethodNotAllowed),
+		withHeader(post("enrich with a key", "/api/enrich/costco.com", "", accepted, ""), keyed.header()),
 
 		// Jobs. The job just opened is not projected yet: the route folds
 		// its stream.
@@ -109,6 +114,8 @@ func contractCases() []contractCase {
 
 		// Targets.
 		revalidated(get("targets", "/api/targets", ok, "")),
+		withHeader(get("targets with a key", "/api/targets", ok, ""), keyed.header()),
+		withHeader(get("targets beyond the key's reads budget", "/api/targets", []int{http.StatusTooManyRequests}, CodeRateLimited), spentKey.header()),
 		get("targets paged", "/api/targets?page=2&per_page=10", ok, ""),
 		get("targets by tier and score", "/api/targets?tier=1&score_min=60&score_max=100", ok, ""),
 		get("targets by verticals and countries", "/api/targets?vertical=Retail&vertical=Fashion&country=US&country=DE", ok, ""),

@@ -130,7 +130,14 @@ func contractDeps() Deps {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector())
 	store := postgres.NewEventStore(db.Pool)
+	limiter := frozenLimiter()
+	for range domain.TierStandard.Limits().ReadsPerMinute {
+		if _, err := limiter.Allow(context.Background(), BudgetReads+":"+spentKey.id.String(), domain.TierStandard.Limits().ReadsPerMinute); err != nil {
+			panic(err)
+		}
+	}
 	return Deps{
+		RateLimiter: limiter,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Readiness:  []ReadinessCheck{{Name: "database", Check: db.Pool.Ping}},
 		Metrics:    promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),

@@ -125,7 +125,8 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 		reqID := RequestID(ctx)
 		accepted, err := h.Handle(ctx, commands.RequestEnrichment{
 			Domain: target, Force: body.Force, Providers: providers, Add: body.Add, RequestedBy: who,
-			Metadata: domain.Metadata{CorrelationID: reqID, RequestID: reqID, Actor: who},
+			EnrichmentsPerDay: enrichmentsPerDay(c),
+			Metadata:          domain.Metadata{CorrelationID: reqID, RequestID: reqID, Actor: who},
 		})
 		if err != nil {
 			enrichFailed(c, log, target, err)
@@ -196,12 +197,28 @@ func requesterOf(c *gin.Context) (string, bool) {
 	return p.Owner, true
 }
 
+// enrichmentsPerDay is the caller's daily budget of new jobs: their key
+// tier's, or 0 (none) for a request without a principal. The command counts
+// it from the requester's own events, so it is exact across instances and
+// restarts.
+func enrichmentsPerDay(c *gin.Context) int {
+	if p, ok := principalOf(c); ok {
+		return p.Tier.Limits().EnrichmentsPerDay
+	}
+	return 0
+}
+
 // enrichFailed maps the command's errors to the API's codes. Anything
 // unexpected is logged with the request id and answered as INTERNAL without
 // its text, which may name tables or hosts.
 func enrichFailed(c *gin.Context, log *slog.Logger, target domain.Domain, err error) {
-	var tooMany *domain.TooManyJobsError
+	var (
+		tooMany *domain.TooManyJobsError
+		daily   *domain.DailyLimitError
+	)
 	switch {
+	case errors.As(err, &daily):
+		refuseDailyEnrichments(c, daily, time.Now())
 	case errors.As(err, &tooMany):
 		c.Header("Retry-After", strconv.Itoa(int(tooManyJobsRetryAfter/time.Second)))
 		abortWithError(c, http.StatusTooManyRequests, CodeTooManyJobs,

@@ -17,6 +17,7 @@ const (
 	CodeNotFound         = "NOT_FOUND"
 	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	CodeTooManyJobs      = "TOO_MANY_JOBS"
+	CodeRateLimited      = "RATE_LIMITED"
 	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
 	// CodeUnsupportedMediaType answers a body sent as anything but JSON.
 	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"

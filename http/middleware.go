@@ -37,7 +37,9 @@ const MaxHeaderBytes = 32 << 10
 //     and before the body limit, so a refused caller's body is never read;
 //   - the read cache wraps gzip and ETag, so a hit replays finished bytes;
 //   - gzip wraps ETag so the tag is computed over the uncompressed body and
-//     one tag serves both encodings (it is weak for that reason).
+//     one tag serves both encodings (it is weak for that reason);
+//   - the rate limit follows authentication (it budgets per key) and comes
+//     before the read cache, so a cached answer still spends a read.
 func middlewareChain(d Deps) []gin.HandlerFunc {
 	log := d.Logger
 	if log == nil {
@@ -49,10 +51,16 @@ func middlewareChain(d Deps) []gin.HandlerFunc {
 		recoverer(log),
 		securityHeaders(),
 		cors(corsOrigins(d)),
-		authenticate(d.Auth, log),
-		// ---- Slot for per-key rate limits: they read the Principal. ----
-		bodyLimit(MaxBodyBytes),
 	}
+	if !d.withoutAuth {
+		chain = append(chain, authenticate(d.Auth, log))
+	}
+	// The rate limit must stay right after authentication: it reads the
+	// Principal, and a refused caller's body is never read.
+	if d.RateLimiter != nil {
+		chain = append(chain, rateLimit(d.RateLimiter, log))
+	}
+	chain = append(chain, bodyLimit(MaxBodyBytes))
 	// The read cache sits outside gzip and ETag so a hit costs neither:
 	// it stores the bytes as they were sent.
 	if d.TargetsVersion != nil {

@@ -16,7 +16,7 @@ var DefaultCORSOrigins = []string{"http://localhost:3000", "http://localhost:517
 const (
 	corsAllowMethods  = "GET, POST, PATCH, DELETE, OPTIONS"
 	corsAllowHeaders  = "Content-Type, X-Request-ID, X-API-Key, If-None-Match"
-	corsExposeHeaders = "ETag, X-Request-ID, Location, Retry-After"
+	corsExposeHeaders = "ETag, X-Request-ID, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 	corsMaxAge        = "600" // seconds a browser may cache a preflight answer
 )
 

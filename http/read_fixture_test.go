@@ -88,7 +88,7 @@ func (f fixtureTarget) profile() domain.TargetProfile {
 
 // newReadServer starts the router over the fixture; options adjust its
 // dependencies.
-func newReadServer(t *testing.T, options ...func(*readServer, *Deps)) *readServer {
+func newReadServer(t testing.TB, options ...func(*readServer, *Deps)) *readServer {
 	t.Helper()
 	ctx := context.Background()
 	d := pgtest.NewDB(t)

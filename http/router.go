@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/partnerforge/partnerforge/adapters/ratelimit"
 	"github.com/partnerforge/partnerforge/domain"
 )
 
@@ -51,6 +52,15 @@ type Deps struct {
 	// JobStreams lets the job status route answer from the event log, never
 	// behind the job's stream; without it the jobs projection answers.
 	JobStreams JobStreams
+
+	// RateLimiter keeps the per-minute read and write budgets of API keys
+	// (ratelimit.Memory for one instance, Redis behind ratelimit.Fallback
+	// for several); without it they are not limited.
+	RateLimiter ratelimit.Limiter
+
+	// withoutAuth leaves authentication out of the chain: the baseline of
+	// the rate-limit benchmark. Unexported, so no deployment can set it.
+	withoutAuth bool
 }
 
 // NewRouter builds the gin engine with every route and middleware.

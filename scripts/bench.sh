@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks with their same-run baselines. Expects
-# PARTNERFORGE_TEST_DATABASE_URL (the Makefile finds or starts a server).
+# PARTNERFORGE_TEST_DATABASE_URL and, for the rate-limit benchmark,
+# PARTNERFORGE_TEST_REDIS_URL (the Makefile finds or starts both servers).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
@@ -20,3 +21,7 @@ MESSAGE_DB_DIR="$tools/message-db/package" go run ./bench/eventstore
 echo
 echo "== enrichment end to end (go test -bench EndToEnd ./adapters/enrichment)"
 go test -run '^$' -bench EndToEnd -benchtime 1x ./adapters/enrichment
+
+echo
+echo "== rate limit (go test -bench RateLimit ./http): GET /api/targets with the Redis limiter ÷ without"
+go test -run '^$' -bench RateLimit -benchtime 1x ./http

@@ -31,6 +31,9 @@ type Config struct {
 	APIKeySalt string
 	Providers  ProviderConfig
 	Enrichment EnrichmentConfig
+	// RedisURL, when set, keeps the API keys' per-minute budgets in Redis,
+	// shared by every instance; unset, each instance keeps its own.
+	RedisURL string
 }
 
 // ProviderConfig is where the providers are and how hard to push them.
@@ -71,6 +74,7 @@ var envDocs = []envDoc{
 	{"SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take"},
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's (the only ones in production)"},
 	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
+	{"REDIS_URL", "", "redis:// URL of the rate limiter shared by every instance (unset: budgets in process, for one instance)"},
 	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
 	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
 	{"BUILTWITH_API_KEY", "", "BuiltWith key (required by serve)"},
@@ -161,6 +165,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, "API_KEY_SALT: required when ENVIRONMENT=production")
 	case c.APIKeySalt != "" && len(c.APIKeySalt) < domain.MinSaltBytes:
 		errs = append(errs, fmt.Sprintf("API_KEY_SALT: want at least %d bytes", domain.MinSaltBytes))
+	}
+	// The value is never echoed: a Redis URL may carry a password.
+	if c.RedisURL = getenvTrim(getenv, "REDIS_URL"); c.RedisURL != "" &&
+		!strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, "REDIS_URL: want a redis:// or rediss:// URL")
 	}
 	pc := &c.Providers
 	// In production a provider is reached over TLS only: its API key

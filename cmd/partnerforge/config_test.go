@@ -343,3 +343,35 @@ func TestLoadConfigProductionRequiresHTTPSProviders(t *testing.T) {
 
 // testSalt is an API key salt long enough for production.
 const testSalt = "a production salt of enough bytes"
+
+func TestLoadConfigRedisURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		value string
+		ok    bool
+	}{
+		{"", true},
+		{"redis://127.0.0.1:6379/0", true},
+		{"rediss://:s3cr3t@cache.internal:6380", true},
+		{"http://:s3cr3t@cache.internal:6379", false},
+		{"127.0.0.1:6379", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Parallel()
+			c, err := LoadConfig(env(map[string]string{"REDIS_URL": tt.value}))
+			if tt.ok {
+				if err != nil || c.RedisURL != tt.value {
+					t.Fatalf("REDIS_URL %q: %+v, %v", tt.value, c.RedisURL, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
+				t.Fatalf("REDIS_URL %q accepted: %v", tt.value, err)
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+}

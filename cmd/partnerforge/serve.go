@@ -120,6 +120,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		return err
 	}
 
+	limiter, closeLimiter, err := newRateLimiter(cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
+
 	hasher, err := cfg.keyHasher()
 	if err != nil {
 		return err
@@ -155,6 +161,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		Reads:            postgres.NewReadModels(pool),
 		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
+		RateLimiter:      limiter,
 	})
 
 	srv := &http.Server{

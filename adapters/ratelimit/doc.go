@@ -1,0 +1,17 @@
+// Package ratelimit keeps the per-minute request budgets of API keys.
+//
+// Limiter is the port the HTTP layer spends budgets through. Two
+// implementations share one algorithm, GCRA (the generic cell rate
+// algorithm), so a budget means the same thing whichever one serves it:
+//
+//   - Redis, over github.com/go-redis/redis_rate, when REDIS_URL is set: one
+//     budget shared by every instance of the service;
+//   - Memory, in process, for a single instance (the `make run` default).
+//
+// A budget of n per minute allows a burst of n and then one request every
+// minute/n: it never lets more than n through in any sliding minute, and it
+// refills smoothly rather than all at once at the top of a minute.
+//
+// Fallback puts Memory behind Redis when Redis cannot answer: budgets are
+// then kept per instance until Redis is back (see docs/api.md).
+package ratelimit
