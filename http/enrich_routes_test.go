@@ -73,7 +73,8 @@ func TestEnrichRoute(t *testing.T) {
 			check: func(t *testing.T, cmd commands.RequestEnrichment) {
 				want := commands.RequestEnrichment{
 					Domain: domain.MustParseDomain("costco.com"), RequestedBy: "admin@example.com",
-					Metadata: domain.Metadata{CorrelationID: "req-1", RequestID: "req-1", Actor: "admin@example.com"},
+					EnrichmentsPerDay: domain.TierAdmin.Limits().EnrichmentsPerDay,
+					Metadata:          domain.Metadata{CorrelationID: "req-1", RequestID: "req-1", Actor: "admin@example.com"},
 				}
 				if fmt.Sprint(cmd) != fmt.Sprint(want) {
 					t.Errorf("command %+v, want %+v", cmd, want)

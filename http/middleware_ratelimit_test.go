@@ -43,6 +43,11 @@ func newKey(tier domain.Tier) key {
 
 func (k key) header() map[string]string { return map[string]string{HeaderAPIKey: k.raw} }
 
+// jsonHeader is header with the JSON content type a request body needs.
+func (k key) jsonHeader() map[string]string {
+	return map[string]string{HeaderAPIKey: k.raw, "Content-Type": "application/json"}
+}
+
 // limitedServer serves the API with test authentication, the limiter given
 // and /api/test/echo, which answers 200 to any method.
 func limitedServer(t *testing.T, d Deps) *httptest.Server {
@@ -296,12 +301,12 @@ func TestDailyEnrichmentBudgetSurvivesARestart(t *testing.T) {
 		}
 	}
 	before := serve()
-	if resp, body := send(t, before, http.MethodPost, "/api/enrich/"+domainN(perDay-1), k.header(), `{"add": true}`); resp.StatusCode != http.StatusAccepted {
+	if resp, body := send(t, before, http.MethodPost, "/api/enrich/"+domainN(perDay-1), k.jsonHeader(), `{"add": true}`); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("last job of the day: %d %s, want 202", resp.StatusCode, body)
 	}
 
 	after := serve()
-	resp, body := send(t, after, http.MethodPost, "/api/enrich/"+domainN(perDay), k.header(), `{"add": true}`)
+	resp, body := send(t, after, http.MethodPost, "/api/enrich/"+domainN(perDay), k.jsonHeader(), `{"add": true}`)
 	wantRateLimited(t, resp, body, BudgetEnrichments, int(midnight.Sub(now).Seconds())+1)
 	if wait, _ := strconv.Atoi(resp.Header.Get(HeaderRetryAfter)); time.Duration(wait)*time.Second < midnight.Sub(time.Now())-time.Second {
 		t.Errorf("Retry-After %d s, want until midnight UTC (%v)", wait, midnight.Sub(time.Now()))
