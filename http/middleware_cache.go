@@ -77,7 +77,7 @@ func readCacheMiddleware(v ReadVersion) gin.HandlerFunc {
 }
 
 func (rc *readCache) handle(c *gin.Context) {
-	if c.Request.Method != http.MethodGet || !targetReadRoutes[c.FullPath()] {
+	if c.Request.Method != http.MethodGet || !targetReadRoutes[c.FullPath()] || auditRequest(c.Request) {
 		c.Next()
 		return
 	}

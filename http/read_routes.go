@@ -46,9 +46,11 @@ func registerReadRoutes(api gin.IRouter, d Deps) {
 		rr.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	api.GET("/targets", rr.available(rr.listTargets))
-	api.GET(companyRoute, rr.available(pastedDomain(rr.getCompany)))
+	audit := &auditRoutes{audit: d.Audit, rr: rr}
+	api.GET(companyRoute, pastedDomain(audit.company))
 	api.GET("/enrich/status/:job_id", rr.available(rr.jobStatus))
 	api.GET("/enrich/jobs", rr.available(rr.listJobs))
+	api.GET("/enrich/jobs/:job_id/history", audit.jobHistory)
 	api.GET("/stats", rr.available(rr.stats))
 }
 

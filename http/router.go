@@ -5,8 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -52,6 +52,9 @@ type Deps struct {
 	// JobStreams lets the job status route answer from the event log, never
 	// behind the job's stream; without it the jobs projection answers.
 	JobStreams JobStreams
+	// Audit serves the auditors' history, score-change and as-of reads;
+	// without it they answer 503.
+	Audit AuditLog
 
 	// RateLimiter keeps the per-minute read and write budgets of API keys
 	// (ratelimit.Memory for one instance, Redis behind ratelimit.Fallback

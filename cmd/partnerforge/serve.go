@@ -161,6 +161,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		Reads:            postgres.NewReadModels(pool),
 		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
+		Audit:            projections.NewAudit(pool),
 		RateLimiter:      limiter,
 	})
 

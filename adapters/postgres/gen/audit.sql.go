@@ -21,7 +21,6 @@ FROM events e
 WHERE (e.stream_id = $1::text
        OR (e.stream_id = (SELECT target_stream FROM job) AND e.data->>'job_id' = $2::text))
   AND e.position > $3::bigint
-  AND e.position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
 ORDER BY e.position
 LIMIT $4
 `
@@ -80,7 +79,6 @@ SELECT e.position, e.stream_id, e.stream_version, e.event_id, e.event_type, e.sc
 FROM events e
 WHERE (e.stream_id = $1::text OR e.stream_id IN (SELECT stream_id FROM jobs))
   AND e.position > $2::bigint
-  AND e.position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
   AND e.recorded_at <= $3::timestamptz
 ORDER BY e.position
 LIMIT $4
@@ -95,9 +93,8 @@ type TargetHistoryParams struct {
 
 // A target's events and those of every job opened on it, in log order, so an
 // auditor follows request, provider fetches and score without knowing stream
-// names. Only events below the visibility horizon are returned (as ReadAll
-// does), so paging by position never skips one that commits late; until
-// bounds recorded_at for an as-of view.
+// names; until bounds recorded_at for an as-of view. Every committed event is
+// returned; the caller cuts its paging cursor at the visibility horizon.
 func (q *Queries) TargetHistory(ctx context.Context, arg TargetHistoryParams) ([]Event, error) {
 	rows, err := q.db.Query(ctx, targetHistory,
 		arg.TargetStream,
@@ -131,4 +128,18 @@ func (q *Queries) TargetHistory(ctx context.Context, arg TargetHistoryParams) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+const visibilityHorizon = `-- name: VisibilityHorizon :one
+SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)::bigint AS horizon
+`
+
+// Every event below this position belongs to a finished transaction: none
+// can appear below it later. Read before a page, it bounds how far the
+// page's cursor may go.
+func (q *Queries) VisibilityHorizon(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, visibilityHorizon)
+	var horizon int64
+	err := row.Scan(&horizon)
+	return horizon, err
 }
