@@ -109,10 +109,14 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 		if err != nil {
 			return err
 		}
-		if meta.CorrelationID == "" {
-			meta.CorrelationID = dec.JobID.String()
+		// The job's id correlates every event of the job, from this request
+		// on (domain.JobMetadata); the request itself is their cause.
+		meta.CorrelationID = dec.JobID.String()
+		if meta.CausationID == "" && meta.RequestID != "" {
+			meta.CausationID = "request:" + meta.RequestID
 		}
-		// Every id derives from the job: a retried save cannot open it twice.
+		// Every id derives from the job (domain.RequestEventID relies on
+		// it): a retried save cannot open it twice.
 		key := dec.JobID.String()
 		_, err = h.repo.Save(ctx, meta,
 			Change{Stream: domain.TargetStream(target.Domain()), Expected: domain.ExactVersion(target.Version()), Events: dec.TargetEvents, ID: ByType(key)},

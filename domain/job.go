@@ -293,3 +293,18 @@ func (j *Job) ReleaseRequester() RequesterJobEnded {
 
 // EndingStatus is the status a job's ending event gives it.
 func EndingStatus(ending Event) JobStatus { return JobRunning.After(ending) }
+
+// RequestEventID is the id of a job's EnrichmentRequested event: the request
+// opens the job with ids derived from the job's id and each event's type.
+func RequestEventID(job uuid.UUID) uuid.UUID {
+	return EventID(job.String(), TypeEnrichmentRequested)
+}
+
+// JobMetadata is the metadata of an event a system component appends for a
+// job. Every event of a job, from the request on, carries the job's id as
+// its correlation id, so an auditor follows one id from the HTTP request to
+// the score; the cause is the job's request unless a handler names the event
+// it reacted to.
+func JobMetadata(job uuid.UUID, actor string) Metadata {
+	return Metadata{CorrelationID: job.String(), CausationID: RequestEventID(job).String(), Actor: actor}
+}

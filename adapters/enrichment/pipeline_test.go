@@ -2,6 +2,7 @@ package enrichment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -331,5 +332,58 @@ func TestDemoTargetsEnrichAgainstSynthesizingFixtures(t *testing.T) {
 	}
 	if unknown := h.waitJob(h.enrich("unknown.example.com", false).JobID); unknown.Status() != domain.JobFailed {
 		t.Fatalf("a domain the providers do not know ended %s", unknown.Status())
+	}
+}
+
+// Every event of a job, from the request through the provider outcomes to
+// the score, carries the job's id as its correlation id, names who appended
+// it, and names its cause: the HTTP request for the request's events, the
+// request event for the outcomes, the outcome for the job's end.
+func TestJobEventsShareOneCorrelationID(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	acc, err := h.request.Handle(context.Background(), commands.RequestEnrichment{
+		Domain: domain.MustParseDomain("patagonia.com"), Add: true, RequestedBy: "rep@example.com",
+		Metadata: domain.Metadata{RequestID: "req-7", CorrelationID: "req-7"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := h.waitJob(acc.JobID)
+	want := acc.JobID.String()
+	var events []domain.RecordedEvent
+	events = append(events, h.stream(domain.JobStream(acc.JobID))...)
+	for _, re := range h.stream(domain.TargetStream(job.Domain())) {
+		var of struct {
+			JobID uuid.UUID `json:"job_id"`
+		}
+		if err := json.Unmarshal(re.Data, &of); err != nil {
+			t.Fatal(err)
+		}
+		if of.JobID == acc.JobID {
+			events = append(events, re)
+		}
+	}
+	if len(events) < 6 {
+		t.Fatalf("%d events of the job, want its request, outcomes, end and the target's side", len(events))
+	}
+	for _, re := range events {
+		m := re.Metadata
+		if m.CorrelationID != want || m.Actor == "" || m.CausationID == "" {
+			t.Errorf("%s on %s: metadata %+v, want correlation %s, an actor and a cause", re.Type, re.StreamID, m, want)
+		}
+		switch re.Type {
+		case domain.TypeEnrichmentRequested, domain.TypeEnrichmentJobOpened:
+			if m.CausationID != "request:req-7" || m.RequestID != "req-7" {
+				t.Errorf("%s caused by %q (request %q), want the HTTP request", re.Type, m.CausationID, m.RequestID)
+			}
+		case domain.TypeProviderFetched, domain.TypeProviderFailed:
+			if m.CausationID != domain.RequestEventID(acc.JobID).String() {
+				t.Errorf("%s caused by %q, want the request event %s", re.Type, m.CausationID, domain.RequestEventID(acc.JobID))
+			}
+		}
+	}
+	if events[0].Type != domain.TypeEnrichmentRequested || events[0].ID != domain.RequestEventID(acc.JobID) {
+		t.Errorf("the job's first event %s %s, want EnrichmentRequested %s", events[0].Type, events[0].ID, domain.RequestEventID(acc.JobID))
 	}
 }

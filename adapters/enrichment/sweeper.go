@@ -29,7 +29,6 @@ func (p *Pipeline) sweep(ctx context.Context) {
 // SweepOnce does one sweep; tests and the CLI call it directly.
 func (p *Pipeline) SweepOnce(ctx context.Context) error {
 	now := p.deps.Now()
-	meta := domain.Metadata{Actor: "sweeper"}
 	expired, err := p.deps.Queue.Expired(ctx, now, 100)
 	if err != nil {
 		return err
@@ -40,10 +39,10 @@ func (p *Pipeline) SweepOnce(ctx context.Context) error {
 	}
 	var errs []error
 	for _, id := range expired {
-		errs = append(errs, p.end(ctx, id, meta, p.deps.Jobs.ExpireJob))
+		errs = append(errs, p.end(ctx, id, domain.JobMetadata(id, "sweeper"), p.deps.Jobs.ExpireJob))
 	}
 	for _, id := range stalled {
-		errs = append(errs, p.end(ctx, id, meta, p.deps.Jobs.FinishJob))
+		errs = append(errs, p.end(ctx, id, domain.JobMetadata(id, "sweeper"), p.deps.Jobs.FinishJob))
 	}
 	if p.deps.Metrics != nil {
 		if queued, leased, err := p.deps.Queue.Depth(ctx); err == nil {

@@ -70,7 +70,8 @@ func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent, jobID u
 	if queued, err := p.deps.Queue.Queued(ctx, jobID); err != nil || !queued {
 		return err
 	}
-	meta := domain.Metadata{CorrelationID: e.Metadata.CorrelationID, CausationID: e.ID.String(), Actor: CompletionName}
+	meta := domain.JobMetadata(jobID, CompletionName)
+	meta.CausationID = e.ID.String()
 	return p.finish(ctx, jobID, meta)
 }
 
@@ -105,7 +106,7 @@ func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
 			return
 		}
 	}
-	meta := domain.Metadata{CorrelationID: t.JobID.String(), Actor: "fetch_worker"}
+	meta := domain.JobMetadata(t.JobID, "fetch_worker")
 	if err := p.deps.Jobs.RecordOutcome(ctx, p.deps.Store, outcome, meta); err != nil {
 		log.Error("record provider outcome", slog.Any("error", err))
 		return
