@@ -4,11 +4,12 @@ SHELL := /bin/bash
 
 GO      ?= go
 SQLC    := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
+REDOCLY := @redocly/cli@2.77.0
 BIN     := bin/partnerforge
 DB      := scripts/db.sh
 REDIS   := scripts/redis.sh
 
-.PHONY: all build run test lint generate check-generated bench load clean db-stop redis-stop
+.PHONY: all build run test lint lint-openapi generate check-generated bench load clean db-stop redis-stop
 
 all: build
 
@@ -26,9 +27,13 @@ test:
 	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" $(GO) test -race -count=1 ./...
 
 ## lint: formatting, vet, and generated code up to date.
-lint: check-generated
+lint: check-generated lint-openapi
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## lint-openapi: the served OpenAPI document against redocly's recommended rules (errors fail).
+lint-openapi:
+	npx --yes $(REDOCLY) lint --format=summary http/openapi.json
 
 ## generate: regenerate the sqlc code from sql/.
 generate:
