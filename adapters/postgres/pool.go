@@ -3,9 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
 )
 
 // PoolConfig sizes the connection pool. Size it for one connection per active
@@ -14,6 +17,13 @@ type PoolConfig struct {
 	URL      string
 	MinConns int32
 	MaxConns int32
+	// IdleInTransactionTimeout, when set, ends a session that sits idle
+	// inside a transaction that long. An open writing transaction holds
+	// back the visibility horizon, and with it every subscriber and
+	// projection on the server (docs/event-store.md): the service's own
+	// sessions must never be the ones doing it. A URL that sets
+	// idle_in_transaction_session_timeout itself wins.
+	IdleInTransactionTimeout time.Duration
 }
 
 // Connect opens a pool and checks that the database answers.
@@ -28,6 +38,9 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	if cfg.MinConns > 0 {
 		pc.MinConns = min(cfg.MinConns, pc.MaxConns)
 	}
+	if _, set := pc.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set && cfg.IdleInTransactionTimeout > 0 {
+		pc.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(cfg.IdleInTransactionTimeout.Milliseconds(), 10)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
@@ -39,4 +52,20 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("ping %s@%s/%s: %w", pc.ConnConfig.User, pc.ConnConfig.Host, pc.ConnConfig.Database, err)
 	}
 	return pool, nil
+}
+
+// HorizonLag is how long the oldest transaction that holds a transaction id
+// on the server has been open: while it runs, no follower of the log reads
+// past it (docs/event-store.md, "Long-running transactions hold the horizon
+// back"). Zero when none is open. Sessions of other roles may be hidden
+// from an unprivileged user; pg_monitor membership shows them all.
+func HorizonLag(ctx context.Context, db gen.DBTX) (time.Duration, error) {
+	var seconds float64
+	err := db.QueryRow(ctx, `
+SELECT coalesce(extract(epoch FROM now() - min(xact_start)), 0)::float8
+FROM pg_stat_activity WHERE backend_xid IS NOT NULL`).Scan(&seconds)
+	if err != nil {
+		return 0, fmt.Errorf("horizon lag: %w", err)
+	}
+	return time.Duration(seconds * float64(time.Second)), nil
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -202,6 +203,9 @@ func testServe(t *testing.T, bin string) {
 		code, body := getWithKey(t, client, base+"/metrics", admin.Key)
 		if code != http.StatusOK || !bytes.Contains(body, []byte("go_goroutines")) {
 			t.Errorf("GET /metrics = %d, want 200 with Go runtime metrics", code)
+		}
+		if !regexp.MustCompile(`(?m)^partnerforge_event_horizon_lag_seconds [0-9.e+-]+$`).Match(body) {
+			t.Error("GET /metrics has no partnerforge_event_horizon_lag_seconds value")
 		}
 	})
 	t.Run("keys", func(t *testing.T) {

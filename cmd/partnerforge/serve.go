@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -65,7 +67,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	}
 	defer ln.Close()
 
-	pool, err := postgres.Connect(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MinConns: cfg.DBMinConns, MaxConns: cfg.DBMaxConns})
+	pool, err := postgres.Connect(ctx, postgres.PoolConfig{
+		URL: cfg.DatabaseURL, MinConns: cfg.DBMinConns, MaxConns: cfg.DBMaxConns, IdleInTransactionTimeout: idleInTransactionTimeout,
+	})
 	if err != nil {
 		return err
 	}
@@ -90,6 +94,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(horizonLagGauge(pool, log))
 
 	store := postgres.NewEventStore(pool)
 	pipeline, err := newPipeline(cfg, pool, store, reg, log)
@@ -227,4 +232,27 @@ func wrapErr(what string, err error) error {
 		return fmt.Errorf("%s returned", what)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// idleInTransactionTimeout ends a service session left idle inside a
+// transaction: such a session would hold back every follower of the log.
+// Handlers' transactions are short; one idle this long is a fault.
+const idleInTransactionTimeout = 30 * time.Second
+
+// horizonLagGauge exposes postgres.HorizonLag as
+// partnerforge_event_horizon_lag_seconds, read at each scrape.
+func horizonLagGauge(pool *pgxpool.Pool, log *slog.Logger) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "partnerforge_event_horizon_lag_seconds",
+		Help: "Age of the oldest open transaction holding a transaction id on the server: no subscriber or projection reads events past it until it ends.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		lag, err := postgres.HorizonLag(ctx, pool)
+		if err != nil {
+			log.Warn("read the event horizon lag", slog.Any("error", err))
+			return math.NaN()
+		}
+		return lag.Seconds()
+	})
 }
