@@ -61,6 +61,8 @@ func TestCompanyRouteTakesPastedAddresses(t *testing.T) {
 		{"/api/companies/https://www.northwind-hardware.com/", http.StatusOK, ""},
 		{"/api/companies/https://www.northwind-hardware.com", http.StatusOK, ""},
 		{"/api/companies/http://Northwind-Hardware.com/products/tools?ref=x", http.StatusOK, ""},
+		{"/api/companies/https%3A%2F%2Fwww.northwind-hardware.com%2F", http.StatusOK, ""},
+		{"/api/companies/northwind-hardware.com%2F", http.StatusOK, ""},
 		{"/api/companies/https://www.unlisted-example.com/", http.StatusNotFound, CodeNotFound},
 		{"/api/companies/", http.StatusBadRequest, CodeInvalidDomain},
 		{"/api/companies/https://", http.StatusBadRequest, CodeInvalidDomain},

@@ -124,7 +124,11 @@ func WriteDemo(ctx context.Context, path string, n int, seed int64) error {
 		return fmt.Errorf("write demo database: negative row count %d", n)
 	}
 	g := newDemoGen(n, seed)
-	if err := writeRows(ctx, path, g.rows()); err != nil {
+	rows, err := g.rows(ctx)
+	if err != nil {
+		return fmt.Errorf("write demo database: %w", err)
+	}
+	if err := writeRows(ctx, path, rows); err != nil {
 		return fmt.Errorf("write demo database: %w", err)
 	}
 	return nil

@@ -1,9 +1,11 @@
 package legacysqlite
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,13 +26,16 @@ func newDemoGen(n int, seed int64) *demoGen {
 }
 
 // rows generates all rows, then plants the planned anomalies among them.
-func (g *demoGen) rows() []legacyRow {
+func (g *demoGen) rows(ctx context.Context) ([]legacyRow, error) {
 	rows := make([]legacyRow, g.n)
 	for i := range rows {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		rows[i] = g.row(int64(i + 1))
 	}
 	g.plantAnomalies(rows, g.domains)
-	return rows
+	return rows, nil
 }
 
 // The legacy list was built between these dates.
@@ -127,10 +132,17 @@ func (g *demoGen) row(id int64) legacyRow {
 	return r
 }
 
+// maxNameDraws bounds the random draws for a new company name; past it a
+// number makes the last drawn name unique. The invented names run out in the
+// tens of thousands of rows per country, so a large demo must not wait for
+// a free one that no longer exists. The 2,687-target demo never gets there,
+// so its names are unchanged.
+const maxNameDraws = 64
+
 // company invents a unique domain label and display name for a country.
 func (g *demoGen) company(c countryInfo) (slug, name string) {
 	var a, b string
-	for {
+	for draw := 1; ; draw++ {
 		a, b = pickOf(g.rng, nameFirst), pickOf(g.rng, nameSecond)
 		suffix := pick(g.rng, nameSuffix)
 		slug = a + "-" + b + suffix
@@ -138,10 +150,17 @@ func (g *demoGen) company(c countryInfo) (slug, name string) {
 			slug = a + b + suffix // many brands drop the hyphen
 		}
 		if !g.used[slug+c.tld] {
-			g.used[slug+c.tld] = true
+			break
+		}
+		if draw == maxNameDraws {
+			base := slug
+			for k := 2; g.used[slug+c.tld]; k++ {
+				slug = base + strconv.Itoa(k)
+			}
 			break
 		}
 	}
+	g.used[slug+c.tld] = true
 	name = titleWord(a) + " " + titleWord(b)
 	if cs := corporateSuffix[c.code]; len(cs) > 0 {
 		if s := pickOf(g.rng, cs); s != "" {
@@ -248,10 +267,26 @@ func pick[T any](rng *rand.Rand, items []weighted[T]) T {
 func pickOf[T any](rng *rand.Rand, items []T) T { return items[rng.IntN(len(items))] }
 
 // sample returns k distinct items in a random order.
+// samplePermLimit: up to this many items, sample draws a whole permutation,
+// as the demo dataset was first generated (so its rows stay what they are);
+// beyond it, k distinct draws keep a large demo linear in its rows.
+const samplePermLimit = 4096
+
 func sample(rng *rand.Rand, items []string, k int) []any {
+	k = min(k, len(items))
 	out := make([]any, 0, k)
-	for _, i := range rng.Perm(len(items))[:min(k, len(items))] {
-		out = append(out, items[i])
+	if len(items) <= samplePermLimit {
+		for _, i := range rng.Perm(len(items))[:k] {
+			out = append(out, items[i])
+		}
+		return out
+	}
+	picked := make(map[int]bool, k)
+	for len(out) < k {
+		if i := rng.IntN(len(items)); !picked[i] {
+			picked[i] = true
+			out = append(out, items[i])
+		}
 	}
 	return out
 }

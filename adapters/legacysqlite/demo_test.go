@@ -215,3 +215,34 @@ func TestWriteDemoRemovesPartialFile(t *testing.T) {
 		t.Fatalf("partial file left behind: %v", err)
 	}
 }
+
+// Past the invented names' space (tens of thousands of rows) the generator
+// still ends, with every company's domain its own.
+func TestLargeDemoNamesStayUnique(t *testing.T) {
+	t.Parallel()
+	const n = 120_000
+	g := newDemoGen(n, DemoSeed)
+	rows, err := g.rows(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n || len(g.domains) != n {
+		t.Fatalf("%d rows, %d domains, want %d", len(rows), len(g.domains), n)
+	}
+	seen := make(map[string]bool, n)
+	for _, d := range g.domains {
+		if seen[d] {
+			t.Fatalf("domain %s invented twice", d)
+		}
+		seen[d] = true
+	}
+}
+
+func TestDemoGenerationStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := newDemoGen(1_000_000, DemoSeed).rows(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("generation after cancel: %v, want context.Canceled", err)
+	}
+}
