@@ -39,6 +39,9 @@ type Deps struct {
 	// JobStreams lets the job status route answer from the event log, never
 	// behind the job's stream; without it the jobs projection answers.
 	JobStreams JobStreams
+	// Events serves the admin export of the log; without it the route
+	// answers 503.
+	Events EventLog
 }
 
 // NewRouter builds the gin engine with every route and middleware.
@@ -60,6 +63,7 @@ func NewRouter(d Deps) *gin.Engine {
 	api := r.Group("/api")
 	registerReadRoutes(api, d)
 	registerEnrichRoutes(api, d)
+	registerAdminRoutes(api, d)
 	return r
 }
 

@@ -103,6 +103,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newMigrateCmd(a),
 		newImportCmd(a),
 		newProjectionsCmd(a),
+		newEventsCmd(a),
 		newFixturesCmd(a),
 	)
 	return root
