@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"bufio"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
