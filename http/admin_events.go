@@ -32,7 +32,11 @@ func registerAdminRoutes(api gin.IRouter, d Deps) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	admin := api.Group("/admin", requireTier(domain.TierAdmin))
+	guard := []gin.HandlerFunc{requireTier(domain.TierAdmin)}
+	if d.testAuth != nil {
+		guard = append([]gin.HandlerFunc{d.testAuth}, guard...)
+	}
+	admin := api.Group("/admin", guard...)
 	admin.GET("/events", exportEvents(d.Events, log))
 }
 

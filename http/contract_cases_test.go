@@ -31,6 +31,8 @@ var (
 	notAllowed  = []int{http.StatusMethodNotAllowed}
 	accepted    = []int{http.StatusAccepted}
 	limitHeader = map[string]string{HeaderRequestedBy: "contract-limit"}
+	adminKey    = map[string]string{testTierHeader: "admin"}
+	powerKey    = map[string]string{testTierHeader: "power"}
 )
 
 // contractCases run in order: later cases use what earlier ones created.
@@ -120,5 +122,15 @@ func contractCases() []contractCase {
 		get("company not imported", "/api/companies/www.Unlisted-Example.com", notFound, CodeNotFound),
 		get("company with an invalid domain", "/api/companies/not_a_domain", badRequest, CodeInvalidDomain),
 		revalidated(get("stats", "/api/stats", ok, "")),
+
+		// Admin export; testTierHeader stands in for an API key's tier.
+		get("export without a key", "/api/admin/events", []int{http.StatusForbidden}, CodeForbidden),
+		withHeader(get("export with a power key", "/api/admin/events", []int{http.StatusForbidden}, CodeForbidden), powerKey),
+		withHeader(get("export everything", "/api/admin/events", ok, ""), adminKey),
+		withHeader(get("export filtered", "/api/admin/events?stream=target-costco.com&type=TargetImported&after=0"+
+			"&since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00%2B01:00", ok, ""), adminKey),
+		withHeader(get("export since a date without a time", "/api/admin/events?since=2026-03-03", badRequest, CodeInvalidParameter), adminKey),
+		withHeader(get("export after a negative position", "/api/admin/events?after=-5", badRequest, CodeInvalidParameter), adminKey),
+		withHeader(get("export unknown parameter", "/api/admin/events?limit=5", badRequest, CodeInvalidParameter), adminKey),
 	}
 }

@@ -137,6 +137,8 @@ func contractDeps() Deps {
 		Enrich:     commands.NewRequestEnrichmentHandler(store, domain.DefaultEnrichmentPolicy, contractJobLimit, time.Now),
 		Reads:      postgres.NewReadModels(db.Pool),
 		JobStreams: store,
+		Events:     store,
+		testAuth:   tierFromHeader,
 	}
 }
 

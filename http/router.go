@@ -42,6 +42,11 @@ type Deps struct {
 	// Events serves the admin export of the log; without it the route
 	// answers 503.
 	Events EventLog
+
+	// testAuth, in tests only, stands in for the authentication middleware
+	// on the admin routes: it sets the principal that requireTier reads.
+	// In production the authentication middleware of the chain sets it.
+	testAuth gin.HandlerFunc
 }
 
 // NewRouter builds the gin engine with every route and middleware.

@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/adapters/eventstoretest"
+	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// testTierHeader carries the tier of the caller's key in tests, where no
+// authentication middleware runs.
+const testTierHeader = "X-Test-Tier"
+
+// tierFromHeader stands in for the authentication middleware, which sets
+// the principal in production: it sets one of the header's tier, or none.
+func tierFromHeader(c *gin.Context) {
+	if tier := c.GetHeader(testTierHeader); tier != "" {
+		setPrincipal(c, Principal{KeyID: uuid.New(), Owner: "tester@example.com", Tier: domain.Tier(tier)})
+	}
+	c.Next()
+}
+
+func TestRequireTier(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, Deps{}, func(r *gin.Engine) {
+		r.GET("/test/power", tierFromHeader, requireTier(domain.TierPower), writeOK)
+	})
+	tests := []struct {
+		tier string
+		want int
+	}{
+		{"", http.StatusForbidden},
+		{"standard", http.StatusForbidden},
+		{"power", http.StatusOK},
+		{"admin", http.StatusOK},
+		{"root", http.StatusForbidden}, // not a tier: never more than one
+	}
+	for _, tt := range tests {
+		t.Run("tier "+tt.tier, func(t *testing.T) {
+			resp, body := send(t, srv, http.MethodGet, "/test/power", map[string]string{testTierHeader: tt.tier}, "")
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.want, body)
+			}
+			if tt.want != http.StatusForbidden {
+				return
+			}
+			var e ErrorBody
+			if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != CodeForbidden || e.Error.Details["required_tier"] != "power" {
+				t.Fatalf("error %s, want FORBIDDEN naming the required tier", body)
+			}
+		})
+	}
+}
+
+// The admin route streams the store's export as NDJSON, line by line, in
+// position order, and its filters reach the store.
+func TestAdminEventsExport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := postgres.NewEventStore(db.Pool)
+	stream := eventstoretest.UniqueStream("export")
+	var (
+		ids  []uuid.UUID
+		last int64
+	)
+	for i := range 3 {
+		e := eventstoretest.NewEvent(t, "ExportRouteProbe", map[string]any{"n": i, "site": "https://a.example/?q=<b>&x"})
+		ids = append(ids, e.ID)
+		res, err := store.Append(ctx, stream, domain.AnyVersion, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = res.LastPosition
+	}
+	// The export reads only below the visibility horizon, as every follower
+	// of the log does.
+	pgtest.WaitForHorizon(t, db.Pool, last)
+	srv := newTestServer(t, Deps{Events: store, testAuth: tierFromHeader}, nil)
+
+	resp, body := send(t, srv, http.MethodGet, "/api/admin/events?stream="+stream, map[string]string{testTierHeader: "admin"}, "")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != ContentTypeNDJSON {
+		t.Fatalf("status %d, Content-Type %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	var got []domain.ExportedEvent
+	sc := bufio.NewScanner(strings.NewReader(string(body)))
+	for sc.Scan() {
+		var e domain.ExportedEvent
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		got = append(got, e)
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("%d lines, want %d: %s", len(got), len(ids), body)
+	}
+	for i, e := range got {
+		if e.EventID != ids[i] || e.StreamID != stream || e.StreamVersion != int64(i+1) || (i > 0 && e.Position <= got[i-1].Position) {
+			t.Errorf("line %d: %+v, want event %s at version %d in position order", i, e, ids[i], i+1)
+		}
+	}
+	if !strings.Contains(string(body), "<b>&x") {
+		t.Errorf("payload text is escaped: %s", body)
+	}
+
+	resp, body = send(t, srv, http.MethodGet, "/api/admin/events?since=yesterday", map[string]string{testTierHeader: "admin"}, "")
+	var e ErrorBody
+	if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(body, &e) != nil ||
+		e.Error.Details["parameter"] != "since" || !strings.Contains(e.Error.Message, "RFC3339") {
+		t.Fatalf("bad since: status %d, %s; want 400 naming since and RFC3339", resp.StatusCode, body)
+	}
+}
+
+// failingLog fails after handing over one page.
+type failingLog struct{ page []domain.RecordedEvent }
+
+func (f failingLog) Export(_ context.Context, _ domain.EventFilter, page func([]domain.RecordedEvent) error) (int64, error) {
+	if err := page(f.page); err != nil {
+		return 0, err
+	}
+	return int64(len(f.page)), errors.New("connection lost")
+}
+
+// An export cut short ends with an error line, so it cannot pass for a
+// complete one.
+func TestAdminEventsExportCutShort(t *testing.T) {
+	t.Parallel()
+	page := []domain.RecordedEvent{{Position: 1, StreamID: "s", StreamVersion: 1,
+		EventData: domain.EventData{ID: uuid.New(), Type: "X", SchemaVersion: 1, Data: json.RawMessage(`{}`)}}}
+	srv := newTestServer(t, Deps{Events: failingLog{page: page}, testAuth: tierFromHeader}, nil)
+	resp, body := send(t, srv, http.MethodGet, "/api/admin/events", map[string]string{testTierHeader: "admin"}, "")
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	if resp.StatusCode != http.StatusOK || len(lines) != 2 {
+		t.Fatalf("status %d, %d lines: %s", resp.StatusCode, len(lines), body)
+	}
+	var e ErrorBody
+	if err := json.Unmarshal([]byte(lines[1]), &e); err != nil || e.Error.Code != CodeInternal {
+		t.Fatalf("last line %q, want an INTERNAL error", lines[1])
+	}
+}
