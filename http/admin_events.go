@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,6 +22,9 @@ import (
 type EventLog interface {
 	Export(ctx context.Context, f domain.EventFilter, page func([]domain.RecordedEvent) error) (int64, error)
 }
+
+// exportWriteWindow is how long the export may take to send its next page.
+const exportWriteWindow = 30 * time.Second
 
 // ContentTypeNDJSON is the export's media type: one JSON object per line.
 const ContentTypeNDJSON = "application/x-ndjson"
@@ -68,6 +72,7 @@ func exportEvents(events EventLog, log *slog.Logger) gin.HandlerFunc {
 		}
 		c.Header("Content-Type", ContentTypeNDJSON)
 		c.Status(http.StatusOK)
+		rc := http.NewResponseController(c.Writer)
 		buf := bufio.NewWriterSize(c.Writer, 64<<10)
 		enc := domain.NewExportEncoder(buf)
 		n, err := events.Export(c.Request.Context(), f, func(page []domain.RecordedEvent) error {
@@ -80,6 +85,10 @@ func exportEvents(events EventLog, log *slog.Logger) gin.HandlerFunc {
 				return err
 			}
 			c.Writer.Flush()
+			// The server's WriteTimeout bounds a whole response; an export
+			// may rightly take longer, so each page that reaches the client
+			// earns the next one a fresh window instead.
+			_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
 			return nil
 		})
 		if err != nil {

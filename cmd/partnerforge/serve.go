@@ -135,6 +135,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner io.Writer) 
 		Reads:            postgres.NewReadModels(pool),
 		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
+		Events:           store,
 	})
 
 	srv := &http.Server{
