@@ -6,9 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/partnerforge/partnerforge/adapters/messaging"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/domain"
 )
@@ -18,10 +24,111 @@ import (
 func newEventsCmd(a *app) *cobra.Command {
 	cmd := group(&cobra.Command{
 		Use:   "events",
-		Short: "export the event log",
+		Short: "export the event log; list and re-drive events handlers gave up on",
 	})
-	cmd.AddCommand(newEventsExportCmd(a))
+	cmd.AddCommand(newEventsExportCmd(a), newEventsPoisonedCmd(a), newEventsRedriveCmd(a))
 	return cmd
+}
+
+func newEventsPoisonedCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "poisoned",
+		Short: "list the events handlers gave up on after their retries, oldest first",
+		Args:  exactArgs(),
+		RunE: func(*cobra.Command, []string) error {
+			return a.withPool(func(pool *pgxpool.Pool) error {
+				entries, err := messaging.ListPoisoned(a.ctx, pool)
+				if err != nil {
+					return err
+				}
+				printPoisoned(a.stdout, entries)
+				return nil
+			})
+		},
+	}
+}
+
+func printPoisoned(w io.Writer, entries []messaging.Poisoned) {
+	if len(entries) == 0 {
+		fmt.Fprintln(w, "no handler has given up on an event")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tHANDLER\tEVENT\tTYPE\tPOSITION\tWHEN\tERROR\tREDRIVEN")
+	for _, p := range entries {
+		redriven := "-"
+		if p.Redriven != nil {
+			redriven = p.Redriven.UTC().Format(time.RFC3339) + " ok"
+			if p.RedriveError != "" {
+				redriven = p.Redriven.UTC().Format(time.RFC3339) + " failed: " + oneLine(p.RedriveError)
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", p.ID, p.Handler, p.EventID, p.Type, p.Position,
+			p.At.UTC().Format(time.RFC3339), oneLine(p.Error), redriven)
+	}
+	_ = tw.Flush()
+}
+
+// oneLine keeps an error on its row of the table.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func newEventsRedriveCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "redrive ID",
+		Short: "run the handler that gave up on an event once more (ID: an entry of `events poisoned`, or an event id)",
+		Long: "Run the handler that gave up on an event once more, on the event as stored. ID is the entry\n" +
+			"number `events poisoned` shows, or an event id (every handler that gave up on it runs). Handlers\n" +
+			"are idempotent: re-driving an event that was handled meanwhile changes nothing. The outcome is\n" +
+			"recorded and shown by `events poisoned`. Needs the same configuration as serve (provider keys).",
+		Args: exactArgs("the entry number or event id (ID)"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			cfg, log, err := a.setup()
+			if err != nil {
+				return err
+			}
+			return a.withPool(func(pool *pgxpool.Pool) error {
+				entries, err := messaging.PoisonedByID(a.ctx, pool, args[0])
+				if err != nil {
+					return usageError("events redrive: %v", err)
+				}
+				if len(entries) == 0 {
+					return fmt.Errorf("events redrive: no poisoned entry %s (see `partnerforge events poisoned`)", args[0])
+				}
+				store := postgres.NewEventStore(pool)
+				pipeline, err := newPipeline(cfg, pool, store, prometheus.NewRegistry(), log)
+				if err != nil {
+					return err
+				}
+				var errs []error
+				for _, p := range entries {
+					if err := messaging.Redrive(a.ctx, pool, store, pipeline.Handlers(), p); err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					fmt.Fprintf(a.stdout, "re-drove %d: %s handled %s %s\n", p.ID, p.Handler, p.Type, p.EventID)
+				}
+				return errors.Join(errs...)
+			})
+		},
+	}
+}
+
+// withPool connects to the configured database and, once its schema is
+// known to be current, hands fn the pool.
+func (a *app) withPool(fn func(*pgxpool.Pool) error) error {
+	cfg, _, err := a.setup()
+	if err != nil {
+		return err
+	}
+	pool, err := postgres.Connect(a.ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 4})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := requireMigrated(a.ctx, pool); err != nil {
+		return err
+	}
+	return fn(pool)
 }
 
 func newEventsExportCmd(a *app) *cobra.Command {
