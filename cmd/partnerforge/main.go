@@ -104,6 +104,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newImportCmd(a),
 		newProjectionsCmd(a),
 		newEventsCmd(a),
+		newScoresCmd(a),
 		newFixturesCmd(a),
 	)
 	return root
