@@ -73,6 +73,7 @@ func exportEvents(events EventLog, log *slog.Logger) gin.HandlerFunc {
 		c.Header("Content-Type", ContentTypeNDJSON)
 		c.Status(http.StatusOK)
 		rc := http.NewResponseController(c.Writer)
+		_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow)) // the first page may be slow to find
 		buf := bufio.NewWriterSize(c.Writer, 64<<10)
 		enc := domain.NewExportEncoder(buf)
 		n, err := events.Export(c.Request.Context(), f, func(page []domain.RecordedEvent) error {
