@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -146,5 +147,23 @@ func TestAdminEventsExportCutShort(t *testing.T) {
 	var e ErrorBody
 	if err := json.Unmarshal([]byte(lines[1]), &e); err != nil || e.Error.Code != CodeInternal {
 		t.Fatalf("last line %q, want an INTERNAL error", lines[1])
+	}
+}
+
+// A streaming route extends its write deadline through every middleware's
+// response writer: each must unwrap to the connection's.
+func TestStreamingRoutesReachTheConnection(t *testing.T) {
+	t.Parallel()
+	var deadlineErr error
+	version := fixedVersion(1)
+	srv := newTestServer(t, Deps{TargetsVersion: &version}, func(r *gin.Engine) {
+		r.GET("/test/deadline", func(c *gin.Context) {
+			deadlineErr = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(time.Minute))
+			c.Status(http.StatusNoContent)
+		})
+	})
+	resp, _ := send(t, srv, http.MethodGet, "/test/deadline", map[string]string{"Accept-Encoding": "gzip"}, "")
+	if resp.StatusCode != http.StatusNoContent || deadlineErr != nil {
+		t.Fatalf("status %d, SetWriteDeadline: %v", resp.StatusCode, deadlineErr)
 	}
 }
