@@ -263,8 +263,18 @@ func TestCleanValuesMigrationRebuildsTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if err := m.Down(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatalf("migrate down: %v", err)
+	// Back to the version before clean values (00007), past any later one.
+	for {
+		var version int64
+		if err := d.Pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if version < 7 {
+			break
+		}
+		if err := m.Down(ctx, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatalf("migrate down from %d: %v", version, err)
+		}
 	}
 	// What the projection wrote before this version.
 	if _, err := d.Pool.Exec(ctx, `UPDATE displacement_targets SET country = 'United States' WHERE domain = $1`, dom); err != nil {
