@@ -75,10 +75,19 @@ func (h *JobHandler) FinishJob(ctx context.Context, store EventStore, jobID uuid
 // per group, and none for a full refresh.
 func priorFetches(ctx context.Context, repo Repository, j *domain.Job, t *domain.Target) (map[domain.InputGroup]domain.Fetch, error) {
 	fetched := j.Fetches()
+	return knownFetches(ctx, repo, t, func(g domain.InputGroup, src domain.InputSource) bool {
+		_, ok := fetched[g]
+		return ok || src.JobID == j.ID()
+	})
+}
+
+// knownFetches loads the data of the fetches the target knows of, per input
+// group, except the groups skip names.
+func knownFetches(ctx context.Context, repo Repository, t *domain.Target, skip func(domain.InputGroup, domain.InputSource) bool) (map[domain.InputGroup]domain.Fetch, error) {
 	prior := map[domain.InputGroup]domain.Fetch{}
 	jobs := map[uuid.UUID]*domain.Job{}
 	for g, src := range t.Known() {
-		if _, ok := fetched[g]; ok || src.JobID == j.ID() {
+		if skip(g, src) {
 			continue
 		}
 		earlier, ok := jobs[src.JobID]

@@ -34,7 +34,10 @@ type Target struct {
 	// settled is, per provider, the newest job in which it answered that it
 	// has nothing for this target (not found, no ticker).
 	settled map[Provider]InputSource
-	version int64
+	// lastScore is the newest ScoreComputed's score, as stored: decoded
+	// only when a recompute compares it.
+	lastScore json.RawMessage
+	version   int64
 }
 
 // LoadTarget folds a target stream; an empty stream is a domain that is not
@@ -55,6 +58,7 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 				return nil, fmt.Errorf("target stream %s version %d: decode %s: %w", re.StreamID, re.StreamVersion, re.Type, err)
 			}
 			t.applySources(sc)
+			t.lastScore = sc.Score
 			continue
 		}
 		e, err := Decode(re)
@@ -71,6 +75,7 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 // scoreSources is the part of ScoreComputed the aggregate folds.
 type scoreSources struct {
 	Sources map[InputGroup]InputSource `json:"sources"`
+	Score   json.RawMessage            `json:"score"`
 }
 
 func (t *Target) applySources(sc scoreSources) {

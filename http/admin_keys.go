@@ -58,11 +58,12 @@ type KeyResponse struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
-// registerAdminRoutes adds the key administration routes, for admin keys
-// only.
+// registerAdminRoutes adds the admin routes — key administration and the
+// export of the log — for admin keys only.
 func registerAdminRoutes(api gin.IRouter, d Deps) {
 	h := adminKeyRoutes{admin: d.KeyAdmin, log: orDiscard(d.Logger)}
 	admin := api.Group("/admin", requireTier(domain.TierAdmin))
+	registerAdminEventRoutes(admin, d)
 	admin.POST("/keys", h.issue)
 	admin.GET("/keys", h.list)
 	admin.PATCH("/keys/:key_id", h.changeTier)

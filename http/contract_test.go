@@ -152,6 +152,7 @@ func contractDeps() Deps {
 		Reads:       postgres.NewReadModels(db.Pool),
 		JobStreams:  store,
 		Audit:       projections.NewAudit(db.Pool),
+		Events:      store,
 		KeyAdmin: KeyAdmin{
 			Issue:      commands.NewIssueKeyHandler(store, testHasher, time.Now),
 			ChangeTier: commands.NewChangeKeyTierHandler(store, time.Now),

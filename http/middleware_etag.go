@@ -132,3 +132,6 @@ func isJSON(contentType string) bool {
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *etagWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

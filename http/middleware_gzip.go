@@ -181,3 +181,7 @@ func (w *gzipWriter) finish() {
 func bodyAllowed(status int) bool {
 	return status >= http.StatusOK && status != http.StatusNoContent && status != http.StatusNotModified
 }
+
+// Unwrap lets http.ResponseController reach the connection (a streaming
+// route extends its write deadline through it).
+func (w *gzipWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

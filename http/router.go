@@ -64,6 +64,10 @@ type Deps struct {
 	// withoutAuth leaves authentication out of the chain: the baseline of
 	// the rate-limit benchmark. Unexported, so no deployment can set it.
 	withoutAuth bool
+
+	// Events serves the admin export of the log; without it the route
+	// answers 503.
+	Events EventLog
 }
 
 // NewRouter builds the gin engine with every route and middleware.

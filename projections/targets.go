@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
@@ -120,7 +121,7 @@ func applyScore(ctx context.Context, q *gen.Queries, e domain.ScoreComputed, re 
 		Domain: e.Domain.String(), Score: int32(s.Value), Tier: int32(s.Tier), TierName: s.TierName,
 		Breakdown: breakdown, Reasons: reasons, ModelVersion: s.ModelVersion,
 		Excluded: s.Excluded, ExcludedReason: optText(s.ExcludedReason),
-		JobID: e.JobID, Level: level, LevelRank: int32(domain.LevelRank(level)), UpdatedAt: re.RecordedAt,
+		JobID: uuid.NullUUID{UUID: e.JobID, Valid: e.JobID != uuid.Nil}, Level: level, LevelRank: int32(domain.LevelRank(level)), UpdatedAt: re.RecordedAt,
 	})
 }
 

@@ -291,3 +291,26 @@ func TestCleanValuesMigrationRebuildsTargets(t *testing.T) {
 		t.Errorf("country after the rebuild: %v, want US", got.Country)
 	}
 }
+
+// A score recomputed outside any job (scores recompute) updates the score
+// and keeps the row's last job.
+func TestTargetsRecomputedScoreKeepsTheLastJob(t *testing.T) {
+	t.Parallel()
+	s := store(db)
+	d := uniqueDomain("rescore")
+	prof := projectiontest.Profile(d, "Rescored", "Fashion", "US", 20)
+	projectiontest.Import(t, s, uuid.New(), prof)
+	job := projectiontest.RunJob(t, s, projectiontest.Job{Domain: d, At: time.Now(), Fetched: projectiontest.AllFetched(), Profile: &prof})
+	score := domain.Score{ModelVersion: domain.ScoringModelVersion, Value: 91, Tier: 1, TierName: "Hot"}
+	projectiontest.Append(t, s, domain.TargetStream(domain.MustParseDomain(d)),
+		domain.ScoreComputed{Domain: domain.MustParseDomain(d), Score: score, Sources: map[domain.InputGroup]domain.InputSource{}})
+	catchUp(t, newRunner(t, db))
+
+	got, err := getTarget(t, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ICPScore == nil || *got.ICPScore != 91 || got.LastJobID == nil || *got.LastJobID != job {
+		t.Errorf("row after a recomputed score = %s; want score 91 and last job %s", mustJSON(t, got), job)
+	}
+}

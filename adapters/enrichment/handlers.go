@@ -34,6 +34,10 @@ func (p *Pipeline) handlers() []messaging.Handler {
 	}
 }
 
+// Handlers are the pipeline's consumer groups, for a re-drive of a message
+// one of them gave up on (messaging.Redrive).
+func (p *Pipeline) Handlers() []messaging.Handler { return p.handlers() }
+
 func (p *Pipeline) observeLag(handler string, lag time.Duration) {
 	if p.deps.Metrics != nil {
 		p.deps.Metrics.handlerLag.WithLabelValues(handler).Set(lag.Seconds())

@@ -12,6 +12,7 @@ import (
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections"
 )
 
 func totalEvents(t *testing.T, h *harness) int {
@@ -203,5 +204,55 @@ func TestExpiredJobFails(t *testing.T) {
 	// The target can be enriched again.
 	if again := h.enrich("target.com", false); again.Reused != domain.NewJob {
 		t.Fatalf("request after expiry reused %s", again.Reused)
+	}
+}
+
+// A job whose dispatch never ran (its message poisoned) has no work row for
+// the sweeper to find; it must still end as expired once its lifetime is
+// over, and a job still within its lifetime must be left alone.
+func TestJobWithoutWorkExpires(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, harnessOpts{noRun: true})
+	overdue := h.enrich("target.com", false).JobID
+	runner, err := projections.NewRunner(h.db.Pool, projections.Config{Logger: quiet}, projections.All()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if queued, err := h.queue.Queued(ctx, overdue); err != nil || queued {
+		t.Fatalf("the undispatched job has work (queued %v, %v)", queued, err)
+	}
+
+	tests := []struct {
+		name  string
+		later time.Duration
+		want  domain.JobStatus
+	}{
+		{"within its lifetime", time.Hour, domain.JobPending},
+		{"past its lifetime", 25 * time.Hour, domain.JobFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.pipeline.deps.Now = func() time.Time { return time.Now().Add(tt.later) }
+			h.pipeline.deps.Jobs = commands.NewJobHandler(h.pipeline.deps.Now)
+			if err := h.pipeline.SweepOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			job, err := domain.LoadJob(h.stream(domain.JobStream(overdue)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if job.Status() != tt.want {
+				t.Fatalf("status %s, want %s", job.Status(), tt.want)
+			}
+		})
+	}
+	evs := h.stream(domain.JobStream(overdue))
+	last, _ := domain.Decode(evs[len(evs)-1])
+	if f, ok := last.(domain.EnrichmentFailed); !ok || f.Reason != domain.FailureExpired {
+		t.Fatalf("last event %#v, want EnrichmentFailed{expired}", last)
 	}
 }

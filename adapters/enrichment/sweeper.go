@@ -10,7 +10,9 @@ import (
 )
 
 // sweep periodically fails expired jobs and finishes jobs whose completion
-// was lost (every provider reported, but no handler ended the job).
+// was lost (every provider reported, but no handler ended the job). Expiry
+// is the job's: a job past its ExpiresAt ends whether or not it ever had
+// work, so a job whose dispatch was poisoned does not stay pending forever.
 func (p *Pipeline) sweep(ctx context.Context) {
 	tick := time.NewTicker(p.cfg.SweepInterval)
 	defer tick.Stop()
@@ -33,6 +35,11 @@ func (p *Pipeline) SweepOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	overdue, err := p.deps.Queue.Overdue(ctx, now, 100)
+	if err != nil {
+		return err
+	}
+	expired = append(expired, overdue...)
 	stalled, err := p.deps.Queue.Stalled(ctx, now.Add(-p.cfg.SweepInterval), 100)
 	if err != nil {
 		return err

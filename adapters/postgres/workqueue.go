@@ -116,6 +116,17 @@ func (q *WorkQueue) Expired(ctx context.Context, now time.Time, max int) ([]uuid
 	return ids, nil
 }
 
+// Overdue lists open jobs past their expiry that have no work: jobs whose
+// dispatch never enqueued anything, which Expired cannot see. It reads the
+// jobs projection, so a job appears once the projection has reached it.
+func (q *WorkQueue) Overdue(ctx context.Context, now time.Time, max int) ([]uuid.UUID, error) {
+	ids, err := gen.New(q.pool).OverdueJobs(ctx, gen.OverdueJobsParams{Now: now, MaxJobs: int32(max)})
+	if err != nil {
+		return nil, fmt.Errorf("list overdue jobs: %w", err)
+	}
+	return ids, nil
+}
+
 // Stalled lists jobs created before since whose fetches are all done but
 // which are not finished.
 func (q *WorkQueue) Stalled(ctx context.Context, since time.Time, max int) ([]uuid.UUID, error) {

@@ -104,6 +104,8 @@ func newRootCmd(a *app) *cobra.Command {
 		newImportCmd(a),
 		newProjectionsCmd(a),
 		newKeysCmd(a),
+		newEventsCmd(a),
+		newScoresCmd(a),
 		newFixturesCmd(a),
 	)
 	return root

@@ -168,6 +168,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		JobStreams:       store,
 		Audit:            projections.NewAudit(pool),
 		RateLimiter:      limiter,
+		Events:           store,
 	})
 
 	srv := &http.Server{

@@ -80,3 +80,20 @@ LIMIT sqlc.arg(max_events);
 SELECT COALESCE(max(position), 0)::bigint AS position
 FROM events
 WHERE position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20);
+
+-- name: ExportEvents :many
+-- One page of an export: the events after a position that match every filter
+-- given (a NULL filter matches all), in position order and below the
+-- visibility horizon, as ReadAll. since is inclusive, until exclusive.
+-- Keyset paging on the primary key keeps each page's cost bounded however
+-- long the log is.
+SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+FROM events
+WHERE position > sqlc.arg(after_position)
+  AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
+  AND (sqlc.narg(stream_id)::text IS NULL OR stream_id = sqlc.narg(stream_id)::text)
+  AND (sqlc.narg(event_type)::text IS NULL OR event_type = sqlc.narg(event_type)::text)
+  AND (sqlc.narg(since)::timestamptz IS NULL OR recorded_at >= sqlc.narg(since)::timestamptz)
+  AND (sqlc.narg(until)::timestamptz IS NULL OR recorded_at < sqlc.narg(until)::timestamptz)
+ORDER BY position
+LIMIT sqlc.arg(max_events);

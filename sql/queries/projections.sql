@@ -149,13 +149,14 @@ ON CONFLICT (domain) DO UPDATE SET
 -- name: UpsertTargetScore :exec
 -- The enrichment level follows what the score was computed from; it keeps
 -- the higher of the known and the new level (level_rank orders them), so it
--- never drops below what the legacy list said.
+-- never drops below what the legacy list said. A score recomputed outside any
+-- job (scores recompute) has no job_id and keeps the last job's.
 INSERT INTO displacement_targets (
     domain, icp_score, icp_tier, icp_tier_name, score_breakdown, score_reasons,
     score_model_version, excluded, excluded_reason, last_job_id, enrichment_level, updated_at)
 VALUES (sqlc.arg(domain)::text, sqlc.arg(score)::int, sqlc.arg(tier)::int, sqlc.arg(tier_name)::text,
         sqlc.arg(breakdown)::jsonb, sqlc.arg(reasons)::jsonb, sqlc.arg(model_version)::text,
-        sqlc.arg(excluded)::boolean, sqlc.narg(excluded_reason)::text, sqlc.arg(job_id)::uuid,
+        sqlc.arg(excluded)::boolean, sqlc.narg(excluded_reason)::text, sqlc.narg(job_id)::uuid,
         sqlc.arg(level)::text, sqlc.arg(updated_at)::timestamptz)
 ON CONFLICT (domain) DO UPDATE SET
     enrichment_level = CASE
@@ -171,7 +172,7 @@ ON CONFLICT (domain) DO UPDATE SET
     score_model_version = EXCLUDED.score_model_version,
     excluded = EXCLUDED.excluded,
     excluded_reason = EXCLUDED.excluded_reason,
-    last_job_id = EXCLUDED.last_job_id,
+    last_job_id = COALESCE(EXCLUDED.last_job_id, displacement_targets.last_job_id),
     updated_at = GREATEST(displacement_targets.updated_at, EXCLUDED.updated_at);
 
 -- name: MarkTargetEnriched :exec

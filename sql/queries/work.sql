@@ -80,3 +80,15 @@ VALUES (sqlc.arg(provider), sqlc.arg(day), 1)
 ON CONFLICT (provider, day) DO UPDATE SET used = q.used + 1
 WHERE q.used < sqlc.arg(daily_limit)::int
 RETURNING used;
+
+-- name: OverdueJobs :many
+-- Open jobs past their expiry that have no work row: the job, not its work,
+-- decides when it ends, so a job whose dispatch never enqueued anything
+-- (its message poisoned, say) still expires. Read from the jobs projection,
+-- which may lag: a job it has not reached yet is found by a later sweep.
+SELECT j.job_id FROM enrichment_jobs j
+WHERE j.status IN ('pending', 'running')
+  AND j.expires_at < sqlc.arg(now)
+  AND NOT EXISTS (SELECT 1 FROM enrichment_work w WHERE w.job_id = j.job_id)
+ORDER BY j.expires_at
+LIMIT sqlc.arg(max_jobs);

@@ -124,6 +124,12 @@ type FetchTask struct {
 	CreatedAt  time.Time
 }
 
+type PoisonRedrife struct {
+	PoisonOffset int64
+	RedrivenAt   time.Time
+	Error        string
+}
+
 type ProjectionCheckpoint struct {
 	Name      string
 	Position  int64

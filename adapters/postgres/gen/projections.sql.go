@@ -381,7 +381,7 @@ ON CONFLICT (domain) DO UPDATE SET
     score_model_version = EXCLUDED.score_model_version,
     excluded = EXCLUDED.excluded,
     excluded_reason = EXCLUDED.excluded_reason,
-    last_job_id = EXCLUDED.last_job_id,
+    last_job_id = COALESCE(EXCLUDED.last_job_id, displacement_targets.last_job_id),
     updated_at = GREATEST(displacement_targets.updated_at, EXCLUDED.updated_at)
 `
 
@@ -395,7 +395,7 @@ type UpsertTargetScoreParams struct {
 	ModelVersion   string
 	Excluded       bool
 	ExcludedReason pgtype.Text
-	JobID          uuid.UUID
+	JobID          uuid.NullUUID
 	Level          string
 	UpdatedAt      time.Time
 	LevelRank      int32
@@ -403,7 +403,8 @@ type UpsertTargetScoreParams struct {
 
 // The enrichment level follows what the score was computed from; it keeps
 // the higher of the known and the new level (level_rank orders them), so it
-// never drops below what the legacy list said.
+// never drops below what the legacy list said. A score recomputed outside any
+// job (scores recompute) has no job_id and keeps the last job's.
 func (q *Queries) UpsertTargetScore(ctx context.Context, arg UpsertTargetScoreParams) error {
 	_, err := q.db.Exec(ctx, upsertTargetScore,
 		arg.Domain,

@@ -236,6 +236,44 @@ func (q *Queries) OpenWork(ctx context.Context, arg OpenWorkParams) ([]uuid.UUID
 	return items, nil
 }
 
+const overdueJobs = `-- name: OverdueJobs :many
+SELECT j.job_id FROM enrichment_jobs j
+WHERE j.status IN ('pending', 'running')
+  AND j.expires_at < $1
+  AND NOT EXISTS (SELECT 1 FROM enrichment_work w WHERE w.job_id = j.job_id)
+ORDER BY j.expires_at
+LIMIT $2
+`
+
+type OverdueJobsParams struct {
+	Now     time.Time
+	MaxJobs int32
+}
+
+// Open jobs past their expiry that have no work row: the job, not its work,
+// decides when it ends, so a job whose dispatch never enqueued anything
+// (its message poisoned, say) still expires. Read from the jobs projection,
+// which may lag: a job it has not reached yet is found by a later sweep.
+func (q *Queries) OverdueJobs(ctx context.Context, arg OverdueJobsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, overdueJobs, arg.Now, arg.MaxJobs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var job_id uuid.UUID
+		if err := rows.Scan(&job_id); err != nil {
+			return nil, err
+		}
+		items = append(items, job_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const takeQuota = `-- name: TakeQuota :one
 INSERT INTO provider_quota AS q (provider, day, used)
 VALUES ($1, $2, 1)
