@@ -127,8 +127,8 @@ func TestEveryRouteNeedsAKey(t *testing.T) {
 	}
 }
 
-// TestAdminRoutesNeedAnAdminKey: the key routes and /metrics refuse
-// standard and power keys.
+// TestAdminRoutesNeedAnAdminKey: the key routes, the export of the log and
+// /metrics refuse standard and power keys.
 func TestAdminRoutesNeedAnAdminKey(t *testing.T) {
 	t.Parallel()
 	router := NewRouter(withTestAuth(Deps{Metrics: http.NotFoundHandler()}))
@@ -147,8 +147,8 @@ func TestAdminRoutesNeedAnAdminKey(t *testing.T) {
 			}
 		}
 	}
-	if n != 5 {
-		t.Errorf("%d admin routes, want 5 (four key routes and /metrics)", n)
+	if n != 6 {
+		t.Errorf("%d admin routes, want 6 (four key routes, the export and /metrics)", n)
 	}
 }
 

@@ -158,6 +158,16 @@ func contractCases() []contractCase {
 		get("company with an invalid domain", "/api/companies/not_a_domain", badRequest, CodeInvalidDomain),
 		revalidated(get("stats", "/api/stats", ok, "")),
 
+		// Admin export.
+		withHeader(get("export without a key", "/api/admin/events", forbidden, CodeMissingAPIKey), map[string]string{HeaderAPIKey: ""}),
+		withHeader(get("export with a power key", "/api/admin/events", forbidden, CodeForbidden), powerKey),
+		get("export everything", "/api/admin/events", ok, ""),
+		get("export filtered", "/api/admin/events?stream=target-costco.com&type=TargetImported&after=0"+
+			"&since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00%2B01:00", ok, ""),
+		get("export since a date without a time", "/api/admin/events?since=2026-03-03", badRequest, CodeInvalidParameter),
+		get("export after a negative position", "/api/admin/events?after=-5", badRequest, CodeInvalidParameter),
+		get("export unknown parameter", "/api/admin/events?limit=5", badRequest, CodeInvalidParameter),
+
 		// Keys and tiers.
 		withHeader(get("metrics without a key", "/metrics", forbidden, CodeMissingAPIKey), map[string]string{HeaderAPIKey: ""}),
 		withHeader(get("metrics with a power key", "/metrics", forbidden, CodeForbidden), powerKey),
