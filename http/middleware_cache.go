@@ -77,10 +77,10 @@ type readCache struct {
 type cachedResponse struct {
 	version    int64
 	generation int64
-	builtAt time.Time
-	status  int
-	header  http.Header
-	body    []byte
+	builtAt    time.Time
+	status     int
+	header     http.Header
+	body       []byte
 }
 
 // readCacheMaxStale bounds how old an answer served during its rebuild may
