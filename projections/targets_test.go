@@ -3,7 +3,10 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/partnerforge/partnerforge/projections"
 	"github.com/partnerforge/partnerforge/projections/projectiontest"
 	"github.com/partnerforge/partnerforge/projections/readmodel"
+	"github.com/partnerforge/partnerforge/sql/migrations"
 )
 
 // uniqueDomain keeps parallel tests on the shared database apart.
@@ -263,8 +267,11 @@ func TestCleanValuesMigrationRebuildsTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if err := m.Down(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatalf("migrate down: %v", err)
+	// Back to the schema before 00007: later migrations roll back first.
+	for range migrationsFrom(t, 7) {
+		if err := m.Down(ctx, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatalf("migrate down: %v", err)
+		}
 	}
 	// What the projection wrote before this version.
 	if _, err := d.Pool.Exec(ctx, `UPDATE displacement_targets SET country = 'United States' WHERE domain = $1`, dom); err != nil {
@@ -290,4 +297,24 @@ func TestCleanValuesMigrationRebuildsTargets(t *testing.T) {
 	if got.Country == nil || *got.Country != "US" {
 		t.Errorf("country after the rebuild: %v, want US", got.Country)
 	}
+}
+
+// migrationsFrom lists the migrations numbered from version on.
+func migrationsFrom(t *testing.T, version int) []string {
+	t.Helper()
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		n, err := strconv.Atoi(strings.SplitN(f, "_", 2)[0])
+		if err != nil {
+			t.Fatalf("migration %s: %v", f, err)
+		}
+		if n >= version {
+			out = append(out, f)
+		}
+	}
+	return out
 }

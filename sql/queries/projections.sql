@@ -11,7 +11,10 @@ SELECT COALESCE((SELECT c.position FROM projection_checkpoints c WHERE c.name = 
 -- name: SaveProjectionPosition :exec
 INSERT INTO projection_checkpoints (name, position, updated_at)
 VALUES (sqlc.arg(name)::text, sqlc.arg(position)::bigint, now())
-ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at;
+ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at,
+    -- A batch committed: whatever failed before has been applied.
+    failed_position = NULL, failed_event_id = NULL, failed_error = NULL,
+    failed_attempts = 0, failed_since = NULL;
 
 -- name: ProjectionCheckpoints :many
 SELECT * FROM projection_checkpoints ORDER BY name;

@@ -248,7 +248,10 @@ func (q *Queries) RecordProjectionFailure(ctx context.Context, arg RecordProject
 const saveProjectionPosition = `-- name: SaveProjectionPosition :exec
 INSERT INTO projection_checkpoints (name, position, updated_at)
 VALUES ($1::text, $2::bigint, now())
-ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at,
+    -- A batch committed: whatever failed before has been applied.
+    failed_position = NULL, failed_event_id = NULL, failed_error = NULL,
+    failed_attempts = 0, failed_since = NULL
 `
 
 type SaveProjectionPositionParams struct {
