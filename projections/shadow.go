@@ -61,7 +61,10 @@ func newShadow(ctx context.Context, db pgx.Tx, prefix string, p Projection) (sha
 // columns, defaults and checks, with its primary key and unique constraints
 // (the projections' upserts need them, ON CONFLICT names them) but none of
 // its other indexes, which are cheaper built once over the loaded rows than
-// kept up during the load. A shadow left by a rebuild that died is dropped.
+// kept up during the load. The tables start unlogged: the load writes no
+// write-ahead log, and a crash, which empties unlogged tables, only means
+// the rebuild starts again; createIndexes makes them logged before anything
+// depends on them. A shadow left by a rebuild that died is dropped.
 func (s shadow) create(ctx context.Context, tx pgx.Tx) error {
 	schema := pgx.Identifier{s.schema}.Sanitize()
 	if _, err := tx.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
@@ -71,7 +74,7 @@ func (s shadow) create(ctx context.Context, tx pgx.Tx) error {
 		return fmt.Errorf("create shadow schema: %w", err)
 	}
 	for _, t := range s.tables {
-		_, err := tx.Exec(ctx, "CREATE TABLE "+s.table(t)+" (LIKE "+s.liveTable(t)+
+		_, err := tx.Exec(ctx, "CREATE UNLOGGED TABLE "+s.table(t)+" (LIKE "+s.liveTable(t)+
 			" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING STORAGE)")
 		if err != nil {
 			return fmt.Errorf("create shadow %s: %w", t, err)
@@ -93,11 +96,16 @@ ORDER BY c.conname`)
 	return nil
 }
 
-// createIndexes builds, on the loaded shadow, every index of the live table
-// that no constraint owns, under its live name, and refreshes the planner's
-// statistics so the first query after the swap plans well.
+// createIndexes makes the loaded shadow tables logged (one rewrite of each,
+// cheaper than logging every update of the load), builds every index of
+// the live table that no constraint owns, under its live name, and
+// refreshes the planner's statistics so the first query after the swap
+// plans well.
 func (s shadow) createIndexes(ctx context.Context, tx pgx.Tx) error {
 	for _, t := range s.tables {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+s.table(t)+" SET LOGGED"); err != nil {
+			return fmt.Errorf("shadow %s: set logged: %w", t, err)
+		}
 		defs, err := s.liveDefinitions(ctx, tx, t, `
 SELECT replace(pg_get_indexdef(i.indexrelid),
                ' ON ' || format('%I.%I', $1::text, $2::text) || ' USING ',
