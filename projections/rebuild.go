@@ -164,6 +164,8 @@ type builder struct {
 	opts    RebuildOptions
 	started time.Time
 	release func()
+	// retired is where the live tables go at the swap ("" for verify).
+	retired string
 
 	sh       shadow
 	pos      int64 // last position applied to the shadow, committed
@@ -202,6 +204,8 @@ func (r *Runner) newBuilder(ctx context.Context, p Projection, opts RebuildOptio
 	prefix := rebuildSchemaPrefix
 	if kind == "verify" {
 		prefix = verifySchemaPrefix
+	} else {
+		b.retired = retiredSchemaPrefix + p.Name()
 	}
 	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		var err error
@@ -217,11 +221,18 @@ func (r *Runner) newBuilder(ctx context.Context, p Projection, opts RebuildOptio
 	return b, nil
 }
 
-// close drops the shadow (after a swap it is empty) and releases the lock.
+// close drops the shadow (after a swap it is empty) and the schema of the
+// retired tables (empty unless dropping the old tables failed), and
+// releases the lock.
 func (b *builder) close() {
 	ctx := context.WithoutCancel(context.Background())
-	if err := dropSchema(ctx, b.r.pool, b.sh.schema); err != nil {
-		b.r.log.Warn("drop shadow schema", "schema", b.sh.schema, "error", err)
+	for _, schema := range []string{b.sh.schema, b.retired} {
+		if schema == "" {
+			continue
+		}
+		if err := dropSchema(ctx, b.r.pool, schema); err != nil {
+			b.r.log.Warn("drop schema", "schema", schema, "error", err)
+		}
 	}
 	b.release()
 }
@@ -251,10 +262,9 @@ func (b *builder) rebuild(ctx context.Context) (RebuildResult, error) {
 		return RebuildResult{}, err
 	}
 	b.setPhase(PhaseFinished)
-	retired := retiredSchemaPrefix + b.p.Name()
-	if err := dropSchema(ctx, b.r.pool, retired); err != nil {
+	if err := dropSchema(ctx, b.r.pool, b.retired); err != nil {
 		// The new model is live; the old tables only take space.
-		b.r.log.Warn("drop the replaced read model", "schema", retired, "error", err)
+		b.r.log.Warn("drop the replaced read model", "schema", b.retired, "error", err)
 	}
 	return RebuildResult{Position: b.pos, Events: b.events, Elapsed: time.Since(b.started), SwapAttempts: b.attempts}, nil
 }
@@ -387,7 +397,7 @@ func (b *builder) applyBatch(ctx context.Context, tx pgx.Tx, pos, upTo int64) (i
 // swap tries the swap until it succeeds, retrying when a lock wait times
 // out.
 func (b *builder) swap(ctx context.Context) error {
-	retired := pgx.Identifier{retiredSchemaPrefix + b.p.Name()}.Sanitize()
+	retired := pgx.Identifier{b.retired}.Sanitize()
 	if _, err := b.r.pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+retired+" CASCADE"); err != nil {
 		return fmt.Errorf("clear retired schema: %w", err)
 	}
@@ -437,7 +447,7 @@ func (b *builder) swapOnce(ctx context.Context) error {
 			}
 			pos, n = next, n+read
 		}
-		if err := b.sh.swap(ctx, tx, retiredSchemaPrefix+b.p.Name()); err != nil {
+		if err := b.sh.swap(ctx, tx, b.retired); err != nil {
 			return err
 		}
 		return gen.New(tx).SwapProjectionCheckpoint(ctx, gen.SwapProjectionCheckpointParams{Name: b.p.Name(), Position: pos})
