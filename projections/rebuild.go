@@ -304,7 +304,7 @@ func (b *builder) load(ctx context.Context, upTo int64, wait bool) error {
 			if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 				return fmt.Errorf("set synchronous_commit: %w", err)
 			}
-			return b.applyEvents(ctx, tx, rb.events)
+			return b.applyDecoded(ctx, tx, rb.events, rb.decoded)
 		})
 		if err != nil {
 			return err
@@ -317,7 +317,11 @@ func (b *builder) load(ctx context.Context, upTo int64, wait bool) error {
 
 type readBatch struct {
 	events []domain.RecordedEvent
-	err    error
+	// decoded holds the events the projection handles, decoded (nil for
+	// the others): decoding is most of the client's work per event, and
+	// done here it overlaps the server applying the previous batch.
+	decoded []domain.Event
+	err     error
 }
 
 // readAhead sends the batches of the log after pos up to upTo, then closes
@@ -343,9 +347,22 @@ func (b *builder) readAhead(ctx context.Context, pos, upTo int64, wait bool, out
 		if len(evs) == 0 {
 			continue
 		}
+		rb := readBatch{events: evs, decoded: make([]domain.Event, len(evs))}
+		for i, re := range evs {
+			if !b.p.Handles(re.Type) {
+				continue
+			}
+			if rb.decoded[i], err = domain.Decode(re); err != nil {
+				rb = readBatch{err: &EventError{Position: re.Position, EventID: re.ID, Type: re.Type, StreamID: re.StreamID, Err: err}}
+				break
+			}
+		}
 		select {
-		case out <- readBatch{events: evs}:
+		case out <- rb:
 		case <-ctx.Done():
+			return
+		}
+		if rb.err != nil {
 			return
 		}
 		pos = evs[len(evs)-1].Position
@@ -375,6 +392,25 @@ func (b *builder) applyEvents(ctx context.Context, tx pgx.Tx, evs []domain.Recor
 		db.current = re
 		if err := applyOne(ctx, b.p, db, re); err != nil {
 			return err
+		}
+	}
+	return db.flush(ctx)
+}
+
+// applyDecoded is applyEvents for events decoded beforehand (nil where the
+// projection does not handle the event).
+func (b *builder) applyDecoded(ctx context.Context, tx pgx.Tx, evs []domain.RecordedEvent, decoded []domain.Event) error {
+	if _, err := tx.Exec(ctx, b.sh.searchPath()); err != nil {
+		return fmt.Errorf("use shadow: %w", err)
+	}
+	db := &pipelined{tx: tx}
+	for i, re := range evs {
+		if decoded[i] == nil {
+			continue
+		}
+		db.current = re
+		if err := b.p.Apply(ctx, db, re, decoded[i]); err != nil {
+			return &EventError{Position: re.Position, EventID: re.ID, Type: re.Type, StreamID: re.StreamID, Err: err}
 		}
 	}
 	return db.flush(ctx)
