@@ -20,3 +20,8 @@ MESSAGE_DB_DIR="$tools/message-db/package" go run ./bench/eventstore
 echo
 echo "== enrichment end to end (go test -bench EndToEnd ./adapters/enrichment)"
 go test -run '^$' -bench EndToEnd -benchtime 1x ./adapters/enrichment
+
+echo
+echo "== projection rebuild (go run ./bench/rebuild)"
+# REBUILD_EVENTS=100000,1000000 adds the million-event log (a few minutes).
+go run ./bench/rebuild -events "${REBUILD_EVENTS:-100000}"
