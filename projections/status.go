@@ -52,14 +52,18 @@ type Failure struct {
 func (s Status) Stuck() bool { return s.Failure != nil && s.Failure.Attempts >= StuckAfter }
 
 // Ready returns an error naming every projection stuck on an event (its
-// position, event id and error), nil when none is.
+// position, event id and error), nil when none is. It reads the checkpoints
+// alone — one small query, however far behind a projection is — so a
+// readiness probe can afford it.
 func (r *Runner) Ready(ctx context.Context) error {
-	st, err := r.Status(ctx)
+	cps, err := gen.New(r.pool).ProjectionCheckpoints(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("read checkpoints: %w", err)
 	}
+	byName := checkpointsByName(cps)
 	var stuck []string
-	for _, s := range st {
+	for _, p := range r.projections {
+		s := statusOf(p.Name(), byName[p.Name()])
 		if s.Stuck() {
 			f := s.Failure
 			stuck = append(stuck, fmt.Sprintf("projection %s is stuck at position %d on event %s (%d attempts since %s): %s",
@@ -83,10 +87,7 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoints: %w", err)
 	}
-	byName := make(map[string]gen.ProjectionCheckpoint, len(cps))
-	for _, c := range cps {
-		byName[c.Name] = c
-	}
+	byName := checkpointsByName(cps)
 	out := make([]Status, 0, len(r.projections))
 	for _, p := range r.projections {
 		cp := byName[p.Name()]
@@ -94,14 +95,30 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 		if err != nil {
 			return nil, fmt.Errorf("projection %s: count events behind: %w", p.Name(), err)
 		}
-		st := Status{Name: p.Name(), Position: cp.Position, Head: head, Behind: behind, UpdatedAt: cp.UpdatedAt, Generation: cp.Generation}
-		if cp.FailedAttempts > 0 && cp.FailedPosition.Valid {
-			st.Failure = &Failure{
-				Position: cp.FailedPosition.Int64, EventID: cp.FailedEventID.UUID, Error: cp.FailedError.String,
-				Attempts: int(cp.FailedAttempts), Since: cp.FailedSince.Time,
-			}
-		}
+		st := statusOf(p.Name(), cp)
+		st.Head, st.Behind = head, behind
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+func checkpointsByName(cps []gen.ProjectionCheckpoint) map[string]gen.ProjectionCheckpoint {
+	byName := make(map[string]gen.ProjectionCheckpoint, len(cps))
+	for _, c := range cps {
+		byName[c.Name] = c
+	}
+	return byName
+}
+
+// statusOf is a projection's status as its checkpoint row tells it, without
+// the head of the log.
+func statusOf(name string, cp gen.ProjectionCheckpoint) Status {
+	st := Status{Name: name, Position: cp.Position, UpdatedAt: cp.UpdatedAt, Generation: cp.Generation}
+	if cp.FailedAttempts > 0 && cp.FailedPosition.Valid {
+		st.Failure = &Failure{
+			Position: cp.FailedPosition.Int64, EventID: cp.FailedEventID.UUID, Error: cp.FailedError.String,
+			Attempts: int(cp.FailedAttempts), Since: cp.FailedSince.Time,
+		}
+	}
+	return st
 }
