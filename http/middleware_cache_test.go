@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -318,5 +319,44 @@ func TestReadCacheNeverServesAnAnswerOlderThanASwap(t *testing.T) {
 		if got := <-ch; got.body != `{"table":"new"}` {
 			t.Fatalf("after the swap: %+v", got)
 		}
+	}
+}
+
+// End to end: a rebuild swapped in at the checkpoint the cache already
+// knows still turns every cached answer into a miss, because the swap moves
+// the generation. The live row is altered behind the projection's back, so
+// the answers before and after the swap differ although the log did not
+// move.
+func TestReadCacheDropsAnswersFromBeforeARebuild(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var version *postgres.ProjectionVersion
+	rs := newReadServer(t, func(rs *readServer, d *Deps) {
+		version = postgres.NewProjectionVersion(rs.db.Pool, projections.TargetsName)
+		d.TargetsVersion = version
+	})
+	if _, err := rs.db.Pool.Exec(ctx, "UPDATE displacement_targets SET company_name = 'Tampered'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := version.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list := rs.url + "/api/targets?per_page=5&sort=domain"
+	if first, second := rawGet(t, list), rawGet(t, list); first.cache != "miss" || second.cache != "hit" || !strings.Contains(second.body, "Tampered") {
+		t.Fatalf("before the rebuild: %s then %s: %s", first.cache, second.cache, second.body)
+	}
+	before, _ := version.Read()
+
+	if err := rs.runner.Rebuild(ctx, projections.TargetsName); err != nil {
+		t.Fatal(err)
+	}
+	if err := version.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after, gen := version.Read(); after != before || gen != 1 {
+		t.Fatalf("after the rebuild: version %d generation %d, want %d and 1", after, gen, before)
+	}
+	if got := rawGet(t, list); got.cache != "miss" || strings.Contains(got.body, "Tampered") {
+		t.Fatalf("after the rebuild: %s: %s", got.cache, got.body)
 	}
 }
