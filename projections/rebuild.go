@@ -248,7 +248,7 @@ func (b *builder) rebuild(ctx context.Context) (RebuildResult, error) {
 		return RebuildResult{}, err
 	}
 	b.setPhase(PhaseIndex)
-	if err := pgx.BeginFunc(ctx, b.r.pool, func(tx pgx.Tx) error { return b.sh.createIndexes(ctx, tx) }); err != nil {
+	if err := b.sh.createIndexes(ctx, b.r.pool); err != nil {
 		return RebuildResult{}, err
 	}
 	b.setPhase(PhaseCatchUp)

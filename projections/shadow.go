@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -96,17 +97,29 @@ ORDER BY c.conname`)
 	return nil
 }
 
+// Index builds run side by side on this many connections, each with this
+// much memory for its sort: the trigram and array (GIN) indexes are most of
+// the index phase, and a GIN build is several times faster when its
+// entries fit in memory.
+const (
+	indexBuilders    = 2
+	indexBuildMemory = "256MB"
+)
+
 // createIndexes makes the loaded shadow tables logged (one rewrite of each,
 // cheaper than logging every update of the load), builds every index of
 // the live table that no constraint owns, under its live name, and
 // refreshes the planner's statistics so the first query after the swap
-// plans well.
-func (s shadow) createIndexes(ctx context.Context, tx pgx.Tx) error {
-	for _, t := range s.tables {
-		if _, err := tx.Exec(ctx, "ALTER TABLE "+s.table(t)+" SET LOGGED"); err != nil {
-			return fmt.Errorf("shadow %s: set logged: %w", t, err)
-		}
-		defs, err := s.liveDefinitions(ctx, tx, t, `
+// plans well. CREATE INDEX takes a SHARE lock, which does not conflict with
+// itself, so the indexes of one table build concurrently.
+func (s shadow) createIndexes(ctx context.Context, pool *pgxpool.Pool) error {
+	var defs []string
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for _, t := range s.tables {
+			if _, err := tx.Exec(ctx, "ALTER TABLE "+s.table(t)+" SET LOGGED"); err != nil {
+				return fmt.Errorf("shadow %s: set logged: %w", t, err)
+			}
+			tdefs, err := s.liveDefinitions(ctx, tx, t, `
 SELECT replace(pg_get_indexdef(i.indexrelid),
                ' ON ' || format('%I.%I', $1::text, $2::text) || ' USING ',
                ' ON ' || $3::text || ' USING ')
@@ -114,22 +127,73 @@ FROM pg_index i
 WHERE i.indrelid = format('%I.%I', $1::text, $2::text)::regclass
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 ORDER BY i.indexrelid`)
-		if err != nil {
-			return err
-		}
-		for _, def := range defs {
-			if !strings.Contains(def, " ON "+s.table(t)+" USING ") {
-				return fmt.Errorf("shadow %s: cannot place index %q on the shadow", t, def)
+			if err != nil {
+				return err
 			}
-			if _, err := tx.Exec(ctx, def); err != nil {
-				return fmt.Errorf("shadow %s: %s: %w", t, def, err)
+			for _, def := range tdefs {
+				if !strings.Contains(def, " ON "+s.table(t)+" USING ") {
+					return fmt.Errorf("shadow %s: cannot place index %q on the shadow", t, def)
+				}
 			}
+			defs = append(defs, tdefs...)
 		}
-		if _, err := tx.Exec(ctx, "ANALYZE "+s.table(t)); err != nil {
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := buildIndexes(ctx, pool, defs); err != nil {
+		return err
+	}
+	for _, t := range s.tables {
+		if _, err := pool.Exec(ctx, "ANALYZE "+s.table(t)); err != nil {
 			return fmt.Errorf("analyze shadow %s: %w", t, err)
 		}
 	}
 	return nil
+}
+
+// buildIndexes runs the CREATE INDEX statements on indexBuilders
+// connections and returns the first error.
+func buildIndexes(ctx context.Context, pool *pgxpool.Pool, defs []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan string)
+	errs := make(chan error, indexBuilders)
+	var wg sync.WaitGroup
+	for range indexBuilders {
+		wg.Go(func() {
+			for def := range work {
+				err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+					if _, err := tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '"+indexBuildMemory+"'"); err != nil {
+						return err
+					}
+					_, err := tx.Exec(ctx, def)
+					return err
+				})
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", def, err)
+					cancel()
+					return
+				}
+			}
+		})
+	}
+feed:
+	for _, def := range defs {
+		select {
+		case work <- def:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // liveDefinitions runs a catalog query with $1 the live schema, $2 the table
