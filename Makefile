@@ -35,7 +35,7 @@ generate:
 check-generated:
 	CGO_ENABLED=0 $(SQLC) diff
 
-## bench: event-store and pipeline benchmarks with their baselines; prints ratios.
+## bench: event-store, pipeline and projection-rebuild benchmarks with their baselines; prints ratios.
 bench:
 	@url=$$($(DB) url); PARTNERFORGE_TEST_DATABASE_URL="$$url" scripts/bench.sh
 
