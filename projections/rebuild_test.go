@@ -382,3 +382,38 @@ func TestStuckProjectionIsReported(t *testing.T) {
 		t.Errorf("ready: %v", readyErr)
 	}
 }
+
+// Only one rebuild or verify of a projection runs at a time: the second
+// stops at once, before it touches the first one's shadow.
+func TestSecondRebuildOfAProjectionIsRefused(t *testing.T) {
+	t.Parallel()
+	d := isolated(t)
+	seedHistory(t, d)
+	r := newRunner(t, d)
+	catchUp(t, r)
+	ctx := context.Background()
+	conn, err := d.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// What a running rebuild of displacement_targets holds.
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtext('partnerforge.rebuild'), hashtext($1))", projections.TargetsName); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Rebuild(ctx, projections.TargetsName); !errors.Is(err, projections.ErrBusy) {
+		t.Errorf("rebuild while another runs: %v, want ErrBusy", err)
+	}
+	if _, err := r.Verify(ctx, projections.TargetsName, projections.RebuildOptions{}); !errors.Is(err, projections.ErrBusy) {
+		t.Errorf("verify while a rebuild runs: %v, want ErrBusy", err)
+	}
+	if err := r.Rebuild(ctx, projections.JobsName); err != nil {
+		t.Errorf("rebuild of another projection: %v", err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock(hashtext('partnerforge.rebuild'), hashtext($1))", projections.TargetsName); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Rebuild(ctx, projections.TargetsName); err != nil {
+		t.Errorf("rebuild once the other ended: %v", err)
+	}
+}
