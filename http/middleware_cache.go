@@ -16,6 +16,25 @@ type ReadVersion interface {
 	Version() int64
 }
 
+// GenerationalVersion is a ReadVersion whose read model can also be replaced
+// whole — a rebuild swapped in — which moves its generation and may leave
+// the version where it was. The cache then treats every answer of an
+// earlier generation as built from another table: never a hit, never served
+// stale.
+type GenerationalVersion interface {
+	ReadVersion
+	// Read returns the version and the generation of one observation.
+	Read() (version, generation int64)
+}
+
+// readVersion observes v, with generation 0 when v has none.
+func readVersion(v ReadVersion) (version, generation int64) {
+	if g, ok := v.(GenerationalVersion); ok {
+		return g.Read()
+	}
+	return v.Version(), 0
+}
+
 // HeaderCache says whether a response came from the read cache.
 const HeaderCache = "X-Cache"
 
@@ -56,11 +75,12 @@ type readCache struct {
 }
 
 type cachedResponse struct {
-	version int64
-	builtAt time.Time
-	status  int
-	header  http.Header
-	body    []byte
+	version    int64
+	generation int64
+	builtAt    time.Time
+	status     int
+	header     http.Header
+	body       []byte
 }
 
 // readCacheMaxStale bounds how old an answer served during its rebuild may
@@ -81,26 +101,26 @@ func (rc *readCache) handle(c *gin.Context) {
 		c.Next()
 		return
 	}
-	version := rc.version.Version()
+	version, generation := readVersion(rc.version)
 	if version == 0 {
 		c.Next()
 		return
 	}
 	key := cacheKey(c.Request)
 	cached := rc.lookup(key)
-	if cached != nil && cached.version >= version {
+	if cached.current(version, generation) {
 		rc.serve(c, cached, "hit")
 		return
 	}
 	done, leader := rc.claim(key)
 	if !leader {
-		if cached != nil && rc.now().Sub(cached.builtAt) < readCacheMaxStale {
+		if cached != nil && cached.generation == generation && rc.now().Sub(cached.builtAt) < readCacheMaxStale {
 			rc.serve(c, cached, "stale")
 			return
 		}
 		select {
 		case <-done:
-			if hit := rc.lookup(key); hit != nil && hit.version >= version {
+			if hit := rc.lookup(key); hit.current(version, generation) {
 				rc.serve(c, hit, "hit")
 				return
 			}
@@ -120,13 +140,27 @@ func (rc *readCache) handle(c *gin.Context) {
 	if rec.Status() != http.StatusOK || rec.overflow {
 		return
 	}
-	resp := &cachedResponse{version: version, builtAt: rc.now(), status: rec.Status(), header: http.Header{}, body: rec.body.Bytes()}
+	resp := &cachedResponse{version: version, generation: generation, builtAt: rc.now(), status: rec.Status(), header: http.Header{}, body: rec.body.Bytes()}
 	for _, h := range cachedHeaders {
 		if vs := orig.Header().Values(h); len(vs) > 0 {
 			resp.header[http.CanonicalHeaderKey(h)] = vs
 		}
 	}
 	rc.store(key, resp)
+}
+
+// current reports whether r answers for the read model at version and
+// generation (or later within the generation).
+func (r *cachedResponse) current(version, generation int64) bool {
+	return r != nil && r.generation == generation && r.version >= version
+}
+
+// newer reports whether r was built from a later read model than o.
+func (r *cachedResponse) newer(o *cachedResponse) bool {
+	if r.generation != o.generation {
+		return r.generation > o.generation
+	}
+	return r.version > o.version
 }
 
 // cacheKey names a response: path, canonical query and whether it is
@@ -173,7 +207,7 @@ func (rc *readCache) store(key string, resp *cachedResponse) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if old := rc.entries[key]; old != nil {
-		if old.version > resp.version {
+		if old.newer(resp) {
 			return // a newer answer landed first
 		}
 		rc.bytes -= len(old.body)
@@ -181,9 +215,9 @@ func (rc *readCache) store(key string, resp *cachedResponse) {
 	if len(rc.entries) >= readCacheMaxEntries || rc.bytes+len(resp.body) > readCacheMaxBytes {
 		// Over a bound: keep only answers of the current version, and if
 		// that is not enough, start over.
-		current := rc.version.Version()
+		current, generation := readVersion(rc.version)
 		for k, e := range rc.entries {
-			if e.version < current {
+			if !e.current(current, generation) {
 				rc.bytes -= len(e.body)
 				delete(rc.entries, k)
 			}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -248,3 +250,113 @@ func TestReadCacheServesRecentAnswersDuringARebuild(t *testing.T) {
 type atomicVersion struct{ atomic.Int64 }
 
 func (v *atomicVersion) Version() int64 { return v.Load() }
+
+// generationVersion is a read model that a rebuild can replace whole.
+type generationVersion struct {
+	mu           sync.Mutex
+	version, gen int64
+}
+
+func (v *generationVersion) Version() int64 { ver, _ := v.Read(); return ver }
+
+func (v *generationVersion) Read() (int64, int64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.version, v.gen
+}
+
+func (v *generationVersion) set(version, gen int64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.version, v.gen = version, gen
+}
+
+// A rebuild swapped in may leave the checkpoint where it was: an answer
+// built before the swap is then neither a hit nor served stale while the
+// new answer is built.
+func TestReadCacheNeverServesAnAnswerOlderThanASwap(t *testing.T) {
+	t.Parallel()
+	version := &generationVersion{version: 5}
+	var table atomic.Value // what the read model holds
+	table.Store("old")
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	var block atomic.Bool
+	r := gin.New()
+	rc := &readCache{version: version, now: time.Now, entries: map[string]*cachedResponse{}, building: map[string]chan struct{}{}}
+	r.Use(rc.handle)
+	r.GET("/api/stats", func(c *gin.Context) {
+		if block.Load() {
+			entered <- struct{}{}
+			<-release
+		}
+		c.JSON(http.StatusOK, gin.H{"table": table.Load()})
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	url := srv.URL + "/api/stats"
+
+	for i, want := range []string{"miss", "hit"} {
+		if got := rawGet(t, url); got.cache != want || got.body != `{"table":"old"}` {
+			t.Fatalf("request %d before the swap: %+v, want %s", i, got, want)
+		}
+	}
+	table.Store("new")
+	version.set(5, 1)
+	block.Store(true)
+	leader := make(chan cachedGet, 1)
+	go func() { got, _ := tryGet(url); leader <- got }()
+	<-entered
+	block.Store(false)
+	waiter := make(chan cachedGet, 1)
+	go func() { got, _ := tryGet(url); waiter <- got }()
+	select {
+	case got := <-waiter:
+		t.Fatalf("answered %+v from before the swap while the new answer was built", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- struct{}{}
+	for _, ch := range []chan cachedGet{leader, waiter} {
+		if got := <-ch; got.body != `{"table":"new"}` {
+			t.Fatalf("after the swap: %+v", got)
+		}
+	}
+}
+
+// End to end: a rebuild swapped in at the checkpoint the cache already
+// knows still turns every cached answer into a miss, because the swap moves
+// the generation. The live row is altered behind the projection's back, so
+// the answers before and after the swap differ although the log did not
+// move.
+func TestReadCacheDropsAnswersFromBeforeARebuild(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var version *postgres.ProjectionVersion
+	rs := newReadServer(t, func(rs *readServer, d *Deps) {
+		version = postgres.NewProjectionVersion(rs.db.Pool, projections.TargetsName)
+		d.TargetsVersion = version
+	})
+	if _, err := rs.db.Pool.Exec(ctx, "UPDATE displacement_targets SET company_name = 'Tampered'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := version.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list := rs.url + "/api/targets?per_page=5&sort=domain"
+	if first, second := rawGet(t, list), rawGet(t, list); first.cache != "miss" || second.cache != "hit" || !strings.Contains(second.body, "Tampered") {
+		t.Fatalf("before the rebuild: %s then %s: %s", first.cache, second.cache, second.body)
+	}
+	before, _ := version.Read()
+
+	if err := rs.runner.Rebuild(ctx, projections.TargetsName); err != nil {
+		t.Fatal(err)
+	}
+	if err := version.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after, gen := version.Read(); after != before || gen != 1 {
+		t.Fatalf("after the rebuild: version %d generation %d, want %d and 1", after, gen, before)
+	}
+	if got := rawGet(t, list); got.cache != "miss" || strings.Contains(got.body, "Tampered") {
+		t.Fatalf("after the rebuild: %s: %s", got.cache, got.body)
+	}
+}

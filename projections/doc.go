@@ -9,6 +9,7 @@
 // applying the same batch.
 //
 // Handlers are deterministic: they use only the event (its data and recorded
-// time), never the clock, so Rebuild — truncate, reset the checkpoint, replay
-// — reproduces the same rows.
+// time), never the clock, so a replay reproduces the same rows: Rebuild
+// replays the log into shadow tables and swaps them in, and Verify replays it
+// into scratch tables and compares them with the live ones.
 package projections

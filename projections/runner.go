@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -23,7 +23,8 @@ type Projection interface {
 	// Name is the projection's stable identity, the key of its checkpoint:
 	// renaming a projection rebuilds it from the start of the log.
 	Name() string
-	// Tables are the tables the projection owns; Rebuild truncates them.
+	// Tables are the tables the projection owns; Rebuild builds new ones
+	// beside them and swaps them in.
 	Tables() []string
 	// Handles reports whether Apply wants events of a type. Other events
 	// only move the checkpoint.
@@ -138,6 +139,7 @@ func (r *Runner) follow(ctx context.Context, p Projection, wake <-chan struct{})
 			}
 			r.log.Error("projection batch failed; retrying", slog.String("projection", p.Name()),
 				slog.Duration("retry_in", retry), slog.Any("error", err))
+			r.recordFailure(ctx, p, err)
 			sleep(ctx, retry, nil)
 			retry = min(retry*2, maxRetryDelay)
 			continue
@@ -153,6 +155,23 @@ func (r *Runner) follow(ctx context.Context, p Projection, wake <-chan struct{})
 				break // a failing poll is reported by the next step
 			}
 		}
+	}
+}
+
+// recordFailure notes the event a batch failed on, outside the rolled-back
+// batch, so that Status and /ready can tell a projection stuck on an event
+// from one that is merely busy. The next batch that commits clears it.
+func (r *Runner) recordFailure(ctx context.Context, p Projection, err error) {
+	var ee *EventError
+	if !errors.As(err, &ee) {
+		return // not about an event: the database checks report it
+	}
+	rerr := gen.New(r.pool).RecordProjectionFailure(ctx, gen.RecordProjectionFailureParams{
+		Name: p.Name(), FailedPosition: ee.Position, FailedEventID: uuid.NullUUID{UUID: ee.EventID, Valid: true},
+		FailedError: ee.Err.Error(),
+	})
+	if rerr != nil && ctx.Err() == nil {
+		r.log.Warn("record projection failure", slog.String("projection", p.Name()), slog.Any("error", rerr))
 	}
 }
 
@@ -187,17 +206,8 @@ func (r *Runner) step(ctx context.Context, p Projection) (int, int64, error) {
 		if err != nil || len(evs) == 0 {
 			return err
 		}
-		for _, re := range evs {
-			if !p.Handles(re.Type) {
-				continue
-			}
-			e, err := domain.Decode(re)
-			if err != nil {
-				return fmt.Errorf("event at position %d: %w", re.Position, err)
-			}
-			if err := p.Apply(ctx, tx, re, e); err != nil {
-				return fmt.Errorf("apply %s at position %d (stream %s): %w", re.Type, re.Position, re.StreamID, err)
-			}
+		if err := applyEach(ctx, p, tx, evs); err != nil {
+			return err
 		}
 		n, pos = len(evs), evs[len(evs)-1].Position
 		return q.SaveProjectionPosition(ctx, gen.SaveProjectionPositionParams{Name: p.Name(), Position: pos})
@@ -207,6 +217,47 @@ func (r *Runner) step(ctx context.Context, p Projection) (int, int64, error) {
 	}
 	return n, pos, nil
 }
+
+// applyEach applies the events p handles, in order.
+func applyEach(ctx context.Context, p Projection, db gen.DBTX, evs []domain.RecordedEvent) error {
+	for _, re := range evs {
+		if err := applyOne(ctx, p, db, re); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyOne(ctx context.Context, p Projection, db gen.DBTX, re domain.RecordedEvent) error {
+	if !p.Handles(re.Type) {
+		return nil
+	}
+	e, err := domain.Decode(re)
+	if err == nil {
+		err = p.Apply(ctx, db, re, e)
+	}
+	if err != nil {
+		return &EventError{Position: re.Position, EventID: re.ID, Type: re.Type, StreamID: re.StreamID, Err: err}
+	}
+	return nil
+}
+
+// EventError is a projection's failure to decode or apply one event. The
+// runner never skips an event, so while it fails the projection is stuck
+// there; the runner records it for Status and readiness checks.
+type EventError struct {
+	Position int64
+	EventID  uuid.UUID
+	Type     string
+	StreamID string
+	Err      error
+}
+
+func (e *EventError) Error() string {
+	return fmt.Sprintf("apply %s at position %d (event %s, stream %s): %v", e.Type, e.Position, e.EventID, e.StreamID, e.Err)
+}
+
+func (e *EventError) Unwrap() error { return e.Err }
 
 // CatchUp brings every projection up to the last event committed when
 // CatchUp is called, waiting if an older transaction still holds the
@@ -258,44 +309,6 @@ func (r *Runner) lastCommitted(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("last committed position: %w", err)
 	}
 	return pos, nil
-}
-
-// Rebuild empties a projection's tables and resets its checkpoint in one
-// transaction, then replays the log into it up to the last committed event. Readers
-// see an empty or partial model until the replay has caught up.
-func (r *Runner) Rebuild(ctx context.Context, name string) error {
-	p, err := r.projection(name)
-	if err != nil {
-		return err
-	}
-	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		q := gen.New(tx)
-		if err := q.LockProjection(ctx, p.Name()); err != nil {
-			return fmt.Errorf("lock: %w", err)
-		}
-		tables := make([]string, len(p.Tables()))
-		for i, t := range p.Tables() {
-			tables[i] = pgx.Identifier{t}.Sanitize()
-		}
-		if len(tables) > 0 {
-			if _, err := tx.Exec(ctx, "TRUNCATE "+strings.Join(tables, ", ")); err != nil {
-				return fmt.Errorf("truncate: %w", err)
-			}
-		}
-		return q.SaveProjectionPosition(ctx, gen.SaveProjectionPositionParams{Name: p.Name(), Position: 0})
-	})
-	if err != nil {
-		return fmt.Errorf("rebuild %s: %w", name, err)
-	}
-	head, err := r.lastCommitted(ctx)
-	if err != nil {
-		return err
-	}
-	if err := r.catchUp(ctx, p, head); err != nil {
-		return fmt.Errorf("rebuild %s: %w", name, err)
-	}
-	r.Notify()
-	return nil
 }
 
 func (r *Runner) projection(name string) (Projection, error) {

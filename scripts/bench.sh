@@ -25,3 +25,7 @@ go test -run '^$' -bench EndToEnd -benchtime 1x ./adapters/enrichment
 echo
 echo "== rate limit (go test -bench RateLimit ./http): GET /api/targets with the Redis limiter ÷ without"
 go test -run '^$' -bench RateLimit -benchtime 1x ./http
+
+echo "== projection rebuild (go run ./bench/rebuild)"
+# REBUILD_EVENTS=100000,1000000 adds the million-event log (a few minutes).
+go run ./bench/rebuild -events "${REBUILD_EVENTS:-100000}"

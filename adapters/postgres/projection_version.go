@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 	"log/slog"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,10 +15,18 @@ import (
 // only in the transaction that moves its checkpoint, so the checkpoint is a
 // version of the whole read model: a response built from it stays valid
 // until the checkpoint moves. Response caches key on it.
+//
+// A rebuild replaces the read model whole and may leave the checkpoint where
+// it was; it counts the swap in the generation instead, which Generation
+// reports. A response is valid for one (generation, checkpoint) pair.
 type ProjectionVersion struct {
 	pool *pgxpool.Pool
 	name string
-	v    atomic.Int64
+	// Both are stored under mu so that a reader never pairs a generation
+	// with a checkpoint of another read.
+	mu  sync.RWMutex
+	v   int64
+	gen int64
 }
 
 // NewProjectionVersion follows the named projection; Version is 0 (unknown)
@@ -28,18 +36,36 @@ func NewProjectionVersion(pool *pgxpool.Pool, name string) *ProjectionVersion {
 }
 
 // Version is the checkpoint last read, or 0 when unknown. Reading it costs
-// an atomic load, so a request can afford it.
-func (p *ProjectionVersion) Version() int64 { return p.v.Load() }
+// a read lock, so a request can afford it.
+func (p *ProjectionVersion) Version() int64 {
+	v, _ := p.Read()
+	return v
+}
+
+// Generation is the number of rebuilds swapped in, as last read.
+func (p *ProjectionVersion) Generation() int64 {
+	_, g := p.Read()
+	return g
+}
+
+// Read returns the checkpoint and the generation of the same read.
+func (p *ProjectionVersion) Read() (version, generation int64) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.v, p.gen
+}
 
 // Refresh reads the checkpoint now.
 func (p *ProjectionVersion) Refresh(ctx context.Context) error {
-	pos, err := gen.New(p.pool).ProjectionPosition(ctx, p.name)
+	row, err := gen.New(p.pool).ProjectionVersion(ctx, p.name)
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if err != nil {
 		// Unknown: callers must stop trusting what they cached.
-		p.v.Store(0)
+		p.v = 0
 		return err
 	}
-	p.v.Store(pos)
+	p.v, p.gen = row.Position, row.Generation
 	return nil
 }
 

@@ -29,6 +29,7 @@ func testUnmigrated(t *testing.T, bin string, vars map[string]string) {
 	}{
 		{vars, []string{"projections", "status"}},
 		{vars, []string{"projections", "rebuild", "all"}},
+		{vars, []string{"projections", "verify", "enrichment_jobs"}},
 		{vars, []string{"import", "demo", "--rows", "10"}},
 		{vars, []string{"import", "revert", uuid.NewString()}},
 		{noMigrate, []string{"serve"}},

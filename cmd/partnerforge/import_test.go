@@ -66,6 +66,9 @@ func TestImportDemoShowsTheLegacyList(t *testing.T) {
 	if n := targets(); n != legacysqlite.DemoRows {
 		t.Errorf("read model holds %d targets, want %d", n, legacysqlite.DemoRows)
 	}
+	if v := cli("projections", "verify", "displacement_targets"); !strings.Contains(v, "2687 rows compared") || !strings.Contains(v, ", 0 differences") {
+		t.Errorf("verify:\n%s", v)
+	}
 	status := cli("projections", "status")
 	if !strings.Contains(status, "displacement_targets") || !strings.Contains(status, "enrichment_jobs") {
 		t.Errorf("status:\n%s", status)

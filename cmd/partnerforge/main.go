@@ -45,6 +45,15 @@ type app struct {
 	ctx    context.Context
 	getenv func(string) string
 	stdout io.Writer
+	// errOut receives progress reports; nil is os.Stderr.
+	errOut io.Writer
+}
+
+func (a *app) stderr() io.Writer {
+	if a.errOut == nil {
+		return os.Stderr
+	}
+	return a.errOut
 }
 
 // setup reads the configuration and builds the logger. Subcommands call it

@@ -158,6 +158,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 				}
 				return err
 			}},
+			// A projection stuck on an event it cannot apply serves a read
+			// model that no longer moves: say so rather than look healthy.
+			{Name: "projections", Check: readModels.Ready},
 		},
 		Metrics:          promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Enrich:           enrich,

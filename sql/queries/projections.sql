@@ -11,10 +11,52 @@ SELECT COALESCE((SELECT c.position FROM projection_checkpoints c WHERE c.name = 
 -- name: SaveProjectionPosition :exec
 INSERT INTO projection_checkpoints (name, position, updated_at)
 VALUES (sqlc.arg(name)::text, sqlc.arg(position)::bigint, now())
-ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at;
+ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at,
+    -- A batch committed: whatever failed before has been applied.
+    failed_position = NULL, failed_event_id = NULL, failed_error = NULL,
+    failed_attempts = 0, failed_since = NULL;
 
 -- name: ProjectionCheckpoints :many
-SELECT name, position, updated_at FROM projection_checkpoints ORDER BY name;
+SELECT * FROM projection_checkpoints ORDER BY name;
+
+-- name: ProjectionVersion :one
+-- The checkpoint and the generation of one projection: together they version
+-- its read model (see postgres.ProjectionVersion).
+SELECT COALESCE(c.position, 0)::bigint AS position, COALESCE(c.generation, 0)::bigint AS generation
+FROM (SELECT 1) AS one
+LEFT JOIN projection_checkpoints c ON c.name = sqlc.arg(name)::text;
+
+-- name: SwapProjectionCheckpoint :exec
+-- A rebuilt read model replaces the live one: the checkpoint moves to where
+-- the new model stands and the generation counts the swap.
+INSERT INTO projection_checkpoints (name, position, generation, updated_at)
+VALUES (sqlc.arg(name)::text, sqlc.arg(position)::bigint, 1, now())
+ON CONFLICT (name) DO UPDATE SET
+    position = EXCLUDED.position,
+    generation = projection_checkpoints.generation + 1,
+    updated_at = EXCLUDED.updated_at,
+    failed_position = NULL, failed_event_id = NULL, failed_error = NULL,
+    failed_attempts = 0, failed_since = NULL;
+
+-- name: RecordProjectionFailure :exec
+-- Counts the consecutive failures on one event; a different event starts the
+-- count again.
+INSERT INTO projection_checkpoints (name, failed_position, failed_event_id, failed_error, failed_attempts, failed_since)
+VALUES (sqlc.arg(name)::text, sqlc.arg(failed_position)::bigint, sqlc.narg(failed_event_id)::uuid,
+        sqlc.arg(failed_error)::text, 1, now())
+ON CONFLICT (name) DO UPDATE SET
+    failed_attempts = CASE WHEN projection_checkpoints.failed_position = EXCLUDED.failed_position
+        THEN projection_checkpoints.failed_attempts + 1 ELSE 1 END,
+    failed_since = CASE WHEN projection_checkpoints.failed_position = EXCLUDED.failed_position
+        THEN projection_checkpoints.failed_since ELSE EXCLUDED.failed_since END,
+    failed_position = EXCLUDED.failed_position,
+    failed_event_id = EXCLUDED.failed_event_id,
+    failed_error = EXCLUDED.failed_error;
+
+-- name: ClearProjectionFailure :exec
+UPDATE projection_checkpoints
+SET failed_position = NULL, failed_event_id = NULL, failed_error = NULL, failed_attempts = 0, failed_since = NULL
+WHERE name = sqlc.arg(name)::text AND failed_attempts > 0;
 
 -- name: ProjectionBehind :one
 -- Whether the log holds readable events past the projection's checkpoint:

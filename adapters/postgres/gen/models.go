@@ -131,9 +131,15 @@ type PoisonRedrife struct {
 }
 
 type ProjectionCheckpoint struct {
-	Name      string
-	Position  int64
-	UpdatedAt time.Time
+	Name           string
+	Position       int64
+	UpdatedAt      time.Time
+	Generation     int64
+	FailedPosition pgtype.Int8
+	FailedEventID  uuid.NullUUID
+	FailedError    pgtype.Text
+	FailedAttempts int32
+	FailedSince    pgtype.Timestamptz
 }
 
 type ProviderQuotum struct {

@@ -13,6 +13,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const clearProjectionFailure = `-- name: ClearProjectionFailure :exec
+UPDATE projection_checkpoints
+SET failed_position = NULL, failed_event_id = NULL, failed_error = NULL, failed_attempts = 0, failed_since = NULL
+WHERE name = $1::text AND failed_attempts > 0
+`
+
+func (q *Queries) ClearProjectionFailure(ctx context.Context, name string) error {
+	_, err := q.db.Exec(ctx, clearProjectionFailure, name)
+	return err
+}
+
 const deleteImportedTarget = `-- name: DeleteImportedTarget :exec
 DELETE FROM displacement_targets
 WHERE domain = $1::text AND import_batch_id = $2::uuid
@@ -137,7 +148,7 @@ func (q *Queries) ProjectionBehind(ctx context.Context, name string) (bool, erro
 }
 
 const projectionCheckpoints = `-- name: ProjectionCheckpoints :many
-SELECT name, position, updated_at FROM projection_checkpoints ORDER BY name
+SELECT name, position, updated_at, generation, failed_position, failed_event_id, failed_error, failed_attempts, failed_since FROM projection_checkpoints ORDER BY name
 `
 
 func (q *Queries) ProjectionCheckpoints(ctx context.Context) ([]ProjectionCheckpoint, error) {
@@ -149,7 +160,17 @@ func (q *Queries) ProjectionCheckpoints(ctx context.Context) ([]ProjectionCheckp
 	items := []ProjectionCheckpoint{}
 	for rows.Next() {
 		var i ProjectionCheckpoint
-		if err := rows.Scan(&i.Name, &i.Position, &i.UpdatedAt); err != nil {
+		if err := rows.Scan(
+			&i.Name,
+			&i.Position,
+			&i.UpdatedAt,
+			&i.Generation,
+			&i.FailedPosition,
+			&i.FailedEventID,
+			&i.FailedError,
+			&i.FailedAttempts,
+			&i.FailedSince,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -171,10 +192,66 @@ func (q *Queries) ProjectionPosition(ctx context.Context, name string) (int64, e
 	return position, err
 }
 
+const projectionVersion = `-- name: ProjectionVersion :one
+SELECT COALESCE(c.position, 0)::bigint AS position, COALESCE(c.generation, 0)::bigint AS generation
+FROM (SELECT 1) AS one
+LEFT JOIN projection_checkpoints c ON c.name = $1::text
+`
+
+type ProjectionVersionRow struct {
+	Position   int64
+	Generation int64
+}
+
+// The checkpoint and the generation of one projection: together they version
+// its read model (see postgres.ProjectionVersion).
+func (q *Queries) ProjectionVersion(ctx context.Context, name string) (ProjectionVersionRow, error) {
+	row := q.db.QueryRow(ctx, projectionVersion, name)
+	var i ProjectionVersionRow
+	err := row.Scan(&i.Position, &i.Generation)
+	return i, err
+}
+
+const recordProjectionFailure = `-- name: RecordProjectionFailure :exec
+INSERT INTO projection_checkpoints (name, failed_position, failed_event_id, failed_error, failed_attempts, failed_since)
+VALUES ($1::text, $2::bigint, $3::uuid,
+        $4::text, 1, now())
+ON CONFLICT (name) DO UPDATE SET
+    failed_attempts = CASE WHEN projection_checkpoints.failed_position = EXCLUDED.failed_position
+        THEN projection_checkpoints.failed_attempts + 1 ELSE 1 END,
+    failed_since = CASE WHEN projection_checkpoints.failed_position = EXCLUDED.failed_position
+        THEN projection_checkpoints.failed_since ELSE EXCLUDED.failed_since END,
+    failed_position = EXCLUDED.failed_position,
+    failed_event_id = EXCLUDED.failed_event_id,
+    failed_error = EXCLUDED.failed_error
+`
+
+type RecordProjectionFailureParams struct {
+	Name           string
+	FailedPosition int64
+	FailedEventID  uuid.NullUUID
+	FailedError    string
+}
+
+// Counts the consecutive failures on one event; a different event starts the
+// count again.
+func (q *Queries) RecordProjectionFailure(ctx context.Context, arg RecordProjectionFailureParams) error {
+	_, err := q.db.Exec(ctx, recordProjectionFailure,
+		arg.Name,
+		arg.FailedPosition,
+		arg.FailedEventID,
+		arg.FailedError,
+	)
+	return err
+}
+
 const saveProjectionPosition = `-- name: SaveProjectionPosition :exec
 INSERT INTO projection_checkpoints (name, position, updated_at)
 VALUES ($1::text, $2::bigint, now())
-ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at,
+    -- A batch committed: whatever failed before has been applied.
+    failed_position = NULL, failed_event_id = NULL, failed_error = NULL,
+    failed_attempts = 0, failed_since = NULL
 `
 
 type SaveProjectionPositionParams struct {
@@ -184,6 +261,29 @@ type SaveProjectionPositionParams struct {
 
 func (q *Queries) SaveProjectionPosition(ctx context.Context, arg SaveProjectionPositionParams) error {
 	_, err := q.db.Exec(ctx, saveProjectionPosition, arg.Name, arg.Position)
+	return err
+}
+
+const swapProjectionCheckpoint = `-- name: SwapProjectionCheckpoint :exec
+INSERT INTO projection_checkpoints (name, position, generation, updated_at)
+VALUES ($1::text, $2::bigint, 1, now())
+ON CONFLICT (name) DO UPDATE SET
+    position = EXCLUDED.position,
+    generation = projection_checkpoints.generation + 1,
+    updated_at = EXCLUDED.updated_at,
+    failed_position = NULL, failed_event_id = NULL, failed_error = NULL,
+    failed_attempts = 0, failed_since = NULL
+`
+
+type SwapProjectionCheckpointParams struct {
+	Name     string
+	Position int64
+}
+
+// A rebuilt read model replaces the live one: the checkpoint moves to where
+// the new model stands and the generation counts the swap.
+func (q *Queries) SwapProjectionCheckpoint(ctx context.Context, arg SwapProjectionCheckpointParams) error {
+	_, err := q.db.Exec(ctx, swapProjectionCheckpoint, arg.Name, arg.Position)
 	return err
 }
 
