@@ -159,7 +159,11 @@ func TestBadInputEchoedAtMost100Characters(t *testing.T) {
 // sendTo is send for a server known by its URL.
 func sendTo(t *testing.T, base, method, path string, header map[string]string, body string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(body))
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
