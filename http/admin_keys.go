@@ -64,6 +64,7 @@ func registerAdminRoutes(api gin.IRouter, d Deps) {
 	h := adminKeyRoutes{admin: d.KeyAdmin, log: orDiscard(d.Logger)}
 	admin := api.Group("/admin", requireTier(domain.TierAdmin))
 	registerAdminEventRoutes(admin, d)
+	registerAdminProjectionRoutes(admin, d)
 	admin.POST("/keys", h.issue)
 	admin.GET("/keys", h.list)
 	admin.PATCH("/keys/:key_id", h.changeTier)

@@ -127,8 +127,8 @@ func TestEveryRouteNeedsAKey(t *testing.T) {
 	}
 }
 
-// TestAdminRoutesNeedAnAdminKey: the key routes, the export of the log and
-// /metrics refuse standard and power keys.
+// TestAdminRoutesNeedAnAdminKey: the key routes, the export of the log, the
+// rebuild routes and /metrics refuse standard and power keys.
 func TestAdminRoutesNeedAnAdminKey(t *testing.T) {
 	t.Parallel()
 	router := NewRouter(withTestAuth(Deps{Metrics: http.NotFoundHandler()}))
@@ -147,8 +147,8 @@ func TestAdminRoutesNeedAnAdminKey(t *testing.T) {
 			}
 		}
 	}
-	if n != 6 {
-		t.Errorf("%d admin routes, want 6 (four key routes, the export and /metrics)", n)
+	if n != 8 {
+		t.Errorf("%d admin routes, want 8 (four key routes, the export, two rebuild routes and /metrics)", n)
 	}
 }
 

@@ -168,6 +168,13 @@ func contractCases() []contractCase {
 		get("export after a negative position", "/api/admin/events?after=-5", badRequest, CodeInvalidParameter),
 		get("export unknown parameter", "/api/admin/events?limit=5", badRequest, CodeInvalidParameter),
 
+		// Admin rebuild of a read model.
+		request(http.MethodPost, "rebuild a read model", "/api/admin/projections/displacement_targets/rebuild", "", accepted, ""),
+		get("rebuild status", "/api/admin/projections/displacement_targets/rebuild", ok, ""),
+		request(http.MethodPost, "rebuild an unknown read model", "/api/admin/projections/nothing/rebuild", "", notFound, CodeNotFound),
+		get("rebuild status of a read model never rebuilt here", "/api/admin/projections/api_keys/rebuild", notFound, CodeNotFound),
+		withHeader(request(http.MethodPost, "rebuild with a power key", "/api/admin/projections/displacement_targets/rebuild", "", forbidden, CodeForbidden), powerKey),
+
 		// Keys and tiers.
 		withHeader(get("metrics without a key", "/metrics", forbidden, CodeMissingAPIKey), map[string]string{HeaderAPIKey: ""}),
 		withHeader(get("metrics with a power key", "/metrics", forbidden, CodeForbidden), powerKey),

@@ -68,6 +68,10 @@ type Deps struct {
 	// Events serves the admin export of the log; without it the route
 	// answers 503.
 	Events EventLog
+
+	// Rebuilds runs read-model rebuilds for the admin routes; without it
+	// they answer 503.
+	Rebuilds ProjectionRebuilds
 }
 
 // NewRouter builds the gin engine with every route and middleware.

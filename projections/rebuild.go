@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
+	"github.com/partnerforge/partnerforge/projections/readmodel"
 )
 
 // Defaults of RebuildOptions.
@@ -108,7 +109,7 @@ type RebuildResult struct {
 
 // ErrBusy means a rebuild or verify of the same projection is running
 // elsewhere.
-var ErrBusy = errors.New("a rebuild or verify of this projection is already running")
+var ErrBusy = readmodel.ErrRebuildBusy
 
 // Rebuild replays the log into a new read model and swaps it in with the
 // default options; see RebuildWith.

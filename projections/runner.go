@@ -16,6 +16,7 @@ import (
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
 	"github.com/partnerforge/partnerforge/domain"
+	"github.com/partnerforge/partnerforge/projections/readmodel"
 )
 
 // Projection builds one read model.
@@ -320,4 +321,4 @@ func (r *Runner) projection(name string) (Projection, error) {
 }
 
 // ErrUnknownProjection names a projection the runner does not have.
-var ErrUnknownProjection = errors.New("unknown projection")
+var ErrUnknownProjection = readmodel.ErrUnknownProjection

@@ -124,6 +124,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	if err != nil {
 		return err
 	}
+	// Rebuilds asked for over the admin route stop with the service (the
+	// live read model then stays) and are waited for before the pool closes.
+	rebuilds := projections.NewRebuilds(ctx, readModels, log)
+	defer rebuilds.Wait()
 
 	limiter, closeLimiter, err := newRateLimiter(cfg, reg, log)
 	if err != nil {
@@ -170,6 +174,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		TargetsVersion:   targetsVersion,
 		JobStreams:       store,
 		Audit:            projections.NewAudit(pool),
+		Rebuilds:         rebuilds,
 		RateLimiter:      limiter,
 		Events:           store,
 	})
