@@ -7,16 +7,15 @@ import (
 	"time"
 )
 
-// Tuning of Leasing. A key is hot when its previous request on this
-// instance came less than hotWindow ago; only hot keys reserve in batches.
-// Reserved requests not spent within leaseTTL of the last reservation are
-// dropped, so an instance never sits for long on budget another instance
-// could use. A batch is at most maxBatch and at most a quarter of what Redis
-// last said was left, so batches shrink to one request near the limit.
+// Tuning of Leasing. Reserved requests not spent within leaseTTL of the
+// last reservation are dropped, so an instance never sits for long on budget
+// another instance could use. A batch is what the key spent on this instance
+// in half a leaseTTL (so it is usually spent before it lapses), at most
+// maxBatch, and at most a quarter of what Redis last said was left, so
+// batches shrink to one request for quiet keys and near the limit.
 const (
-	hotWindow = time.Second
-	leaseTTL  = time.Second
-	maxBatch  = 10
+	leaseTTL = time.Second
+	maxBatch = 10
 	// reserveTimeout bounds a reservation made ahead of need, which has no
 	// caller's context to follow.
 	reserveTimeout = time.Second
@@ -31,8 +30,8 @@ type Reserver interface {
 // trips: for a key this instance serves often it reserves a small batch of
 // requests at once and spends them in process, and it reserves the next
 // batch in the background before the last one runs out, so a busy key's
-// requests seldom wait for Redis. A quiet key (no request on this instance
-// in the last hotWindow) and a key near its limit reserve one request at a
+// requests seldom wait for Redis. A quiet key (fewer than four requests a
+// second on this instance) and a key near its limit reserve one request at a
 // time, so their answers are exact.
 //
 // Every request it allows was reserved in Redis first, so all instances
@@ -68,6 +67,11 @@ type lease struct {
 	resetAt   time.Time
 	lastBatch int
 	lastSeen  time.Time
+	// count is the requests in the window that started at windowStart
+	// (leaseTTL long), prevCount those of the window before: the key's
+	// recent demand on this instance.
+	windowStart      time.Time
+	count, prevCount int
 	// fetching is set while a reservation is in flight (at most one per
 	// key); done is closed when it ends.
 	fetching bool
@@ -93,19 +97,16 @@ func (l *Leasing) Allow(ctx context.Context, key string, perMinute int) (Result,
 	if perMinute < 1 {
 		return Result{}, fmt.Errorf("rate limit %s: budget %d per minute, want at least 1", key, perMinute)
 	}
-	waited := false
 	l.mu.Lock()
+	now := l.now()
+	l.sweep(now)
+	l.leaseOf(key, perMinute, now).seen(now)
 	for {
 		now := l.now()
-		l.sweep(now)
 		ls := l.leaseOf(key, perMinute, now)
-		hot := waited || (!ls.lastSeen.IsZero() && now.Sub(ls.lastSeen) < hotWindow)
-		ls.lastSeen = now
 		if ls.tokens > 0 {
 			res := ls.spend(now)
-			if hot {
-				l.reserveAhead(key, ls)
-			}
+			l.reserveAhead(key, ls)
 			l.mu.Unlock()
 			return res, nil
 		}
@@ -119,14 +120,10 @@ func (l *Leasing) Allow(ctx context.Context, key string, perMinute int) (Result,
 			case <-ctx.Done():
 				return Result{}, fmt.Errorf("rate limit %s: %w", key, ctx.Err())
 			}
-			waited = true
 			l.mu.Lock()
 			continue
 		}
-		n := 1
-		if hot {
-			n = ls.batch()
-		}
+		n := ls.batch()
 		ls.startFetch(n)
 		l.mu.Unlock()
 		return l.reserveNow(ctx, key, ls, n)
@@ -155,13 +152,17 @@ func (l *Leasing) reserveNow(ctx context.Context, key string, ls *lease, n int) 
 
 // reserveAhead starts reserving the next batch when what ls holds is down to
 // half the last batch, so a busy key's next requests do not wait for Redis.
-// A key Redis said was spent or nearly so gets no reservation ahead: its
-// requests go to Redis one by one. Called with l.mu held.
+// A quiet key, and one Redis said was spent or nearly so, gets no
+// reservation ahead: its requests go to Redis one by one. Called with l.mu
+// held.
 func (l *Leasing) reserveAhead(key string, ls *lease) {
 	if ls.fetching || ls.tokens > ls.lastBatch/2 || ls.remaining < 2 {
 		return
 	}
 	n := ls.batch()
+	if n < 2 {
+		return
+	}
 	ls.startFetch(n)
 	l.background.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), reserveTimeout)
@@ -192,16 +193,16 @@ func (l *Leasing) leaseOf(key string, perMinute int, now time.Time) *lease {
 	return ls
 }
 
-// sweep forgets the leases of keys quiet for longer than hotWindow and
-// leaseTTL, so keys seen once do not stay in memory for ever.
+// sweep forgets the leases of keys quiet for two leaseTTLs (by then nothing
+// they held is valid and their demand is forgotten), so keys seen once do
+// not stay in memory for ever.
 func (l *Leasing) sweep(now time.Time) {
 	if now.Sub(l.lastSweep) < sweepEvery {
 		return
 	}
 	l.lastSweep = now
-	idle := max(hotWindow, leaseTTL)
 	for k, ls := range l.leases {
-		if !ls.fetching && now.Sub(ls.lastSeen) >= idle {
+		if !ls.fetching && now.Sub(ls.lastSeen) >= 2*leaseTTL {
 			delete(l.leases, k)
 		}
 	}
@@ -217,10 +218,35 @@ func (l *Leasing) Len() int {
 	return len(l.leases)
 }
 
-// batch is how many requests to reserve for a hot key: up to maxBatch, and
-// at most a quarter of what Redis last said was left, at least one.
+// Held is how many reserved requests this instance holds for key; for tests.
+func (l *Leasing) Held(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ls := l.leases[key]; ls != nil && l.now().Before(ls.expires) {
+		return ls.tokens
+	}
+	return 0
+}
+
+// seen counts one request in the key's demand.
+func (ls *lease) seen(now time.Time) {
+	ls.lastSeen = now
+	if elapsed := now.Sub(ls.windowStart); elapsed >= leaseTTL {
+		ls.prevCount = 0
+		if elapsed < 2*leaseTTL {
+			ls.prevCount = ls.count
+		}
+		ls.count, ls.windowStart = 0, now
+	}
+	ls.count++
+}
+
+// batch is how many requests to reserve: what the key spent on this instance
+// in half a leaseTTL, up to maxBatch, and at most a quarter of what Redis
+// last said was left; at least one.
 func (ls *lease) batch() int {
-	return max(1, min(maxBatch, ls.remaining/4))
+	demand := max(ls.count, ls.prevCount) / 2
+	return max(1, min(maxBatch, ls.remaining/4, demand))
 }
 
 func (ls *lease) startFetch(n int) {

@@ -154,16 +154,22 @@ func TestLeasingReservationsLapse(t *testing.T) {
 		return now
 	})
 	t.Cleanup(l.Close)
-	for range 3 { // the second reserves a batch
+	for range 20 {
 		if _, err := l.Allow(context.Background(), "k", 100); err != nil {
 			t.Fatal(err)
 		}
 	}
 	l.Close()
+	if l.Held("k") == 0 {
+		t.Fatal("20 requests at once left no reservation held; want a batch")
+	}
 	before := counter.calls.Load()
 	clock.Lock()
 	now = now.Add(2 * time.Second)
 	clock.Unlock()
+	if l.Held("k") != 0 {
+		t.Fatal("a reservation is still held after it lapsed")
+	}
 	if _, err := l.Allow(context.Background(), "k", 100); err != nil {
 		t.Fatal(err)
 	}
