@@ -11,11 +11,11 @@ import (
 // last reservation are dropped, so an instance never sits for long on budget
 // another instance could use. A batch is what the key spent on this instance
 // in half a leaseTTL (so it is usually spent before it lapses), at most
-// maxBatch, and at most a quarter of what Redis last said was left, so
+// maxBatch, and at most half of what Redis last said was left, so
 // batches shrink to one request for quiet keys and near the limit.
 const (
 	leaseTTL = time.Second
-	maxBatch = 10
+	maxBatch = 50
 	// reserveTimeout bounds a reservation made ahead of need, which has no
 	// caller's context to follow.
 	reserveTimeout = time.Second
@@ -242,11 +242,11 @@ func (ls *lease) seen(now time.Time) {
 }
 
 // batch is how many requests to reserve: what the key spent on this instance
-// in half a leaseTTL, up to maxBatch, and at most a quarter of what Redis
-// last said was left; at least one.
+// in half a leaseTTL, up to maxBatch, and at most half of what Redis last
+// said was left; at least one.
 func (ls *lease) batch() int {
 	demand := max(ls.count, ls.prevCount) / 2
-	return max(1, min(maxBatch, ls.remaining/4, demand))
+	return max(1, min(maxBatch, ls.remaining/2, demand))
 }
 
 func (ls *lease) startFetch(n int) {
