@@ -150,13 +150,14 @@ func (l *Leasing) reserveNow(ctx context.Context, key string, ls *lease, n int) 
 	return res, nil
 }
 
-// reserveAhead starts reserving the next batch when what ls holds is down to
-// half the last batch, so a busy key's next requests do not wait for Redis.
+// reserveAhead starts reserving the next batch as soon as the last one is
+// being spent, so a busy key's next requests do not wait for Redis: an
+// instance holds at most two batches of a key.
 // A quiet key, and one Redis said was spent or nearly so, gets no
 // reservation ahead: its requests go to Redis one by one. Called with l.mu
 // held.
 func (l *Leasing) reserveAhead(key string, ls *lease) {
-	if ls.fetching || ls.tokens > ls.lastBatch/2 || ls.remaining < 2 {
+	if ls.fetching || ls.tokens >= ls.lastBatch || ls.remaining < 2 {
 		return
 	}
 	n := ls.batch()
