@@ -10,12 +10,15 @@ import (
 // Tuning of Leasing. Reserved requests not spent within leaseTTL of the
 // last reservation are dropped, so an instance never sits for long on budget
 // another instance could use. A batch is what the key spent on this instance
-// in half a leaseTTL (so it is usually spent before it lapses), at most
-// maxBatch, and at most half of what Redis last said was left, so
-// batches shrink to one request for quiet keys and near the limit.
+// in the last leaseTTL (so at a steady rate it is spent before it lapses), at
+// most maxBatch, and at most half of what Redis last said was left, so
+// batches shrink to one request near the limit; a key with fewer than
+// minDemand requests in the last leaseTTL is quiet and reserves one at a
+// time.
 const (
-	leaseTTL = time.Second
-	maxBatch = 50
+	leaseTTL  = time.Second
+	maxBatch  = 50
+	minDemand = 4
 	// reserveTimeout bounds a reservation made ahead of need, which has no
 	// caller's context to follow.
 	reserveTimeout = time.Second
@@ -242,11 +245,14 @@ func (ls *lease) seen(now time.Time) {
 	ls.count++
 }
 
-// batch is how many requests to reserve: what the key spent on this instance
-// in half a leaseTTL, up to maxBatch, and at most half of what Redis last
-// said was left; at least one.
+// batch is how many requests to reserve: one for a quiet key, else what the
+// key spent on this instance in the last leaseTTL, up to maxBatch, and at
+// most half of what Redis last said was left; at least one.
 func (ls *lease) batch() int {
-	demand := max(ls.count, ls.prevCount) / 2
+	demand := max(ls.count, ls.prevCount)
+	if demand < minDemand {
+		return 1
+	}
 	return max(1, min(maxBatch, ls.remaining/2, demand))
 }
 
