@@ -7,18 +7,20 @@ import (
 	"time"
 )
 
-// Tuning of Leasing. Reserved requests not spent within leaseTTL of the
+// Tuning of Leasing. A batch is what the key spent on this instance in the
+// last demandWindow, at most maxBatch, and at most half of what Redis last
+// said was left, so batches shrink to one request near the limit; a key with
+// fewer than minDemand requests in the last demandWindow is quiet and
+// reserves one at a time. Reserved requests not spent within leaseTTL of the
 // last reservation are dropped, so an instance never sits for long on budget
-// another instance could use. A batch is what the key spent on this instance
-// in the last leaseTTL (so at a steady rate it is spent before it lapses), at
-// most maxBatch, and at most half of what Redis last said was left, so
-// batches shrink to one request near the limit; a key with fewer than
-// minDemand requests in the last leaseTTL is quiet and reserves one at a
-// time.
+// another instance could use; an instance holds at most two batches, about
+// two demandWindows of a steady key's requests, so leaseTTL is two windows:
+// while a key stays busy at a steady rate nothing it reserved lapses.
 const (
-	leaseTTL  = time.Second
-	maxBatch  = 50
-	minDemand = 4
+	demandWindow = time.Second
+	leaseTTL     = 2 * demandWindow
+	maxBatch     = 50
+	minDemand    = 4
 	// reserveTimeout bounds a reservation made ahead of need, which has no
 	// caller's context to follow.
 	reserveTimeout = time.Second
@@ -71,7 +73,7 @@ type lease struct {
 	lastBatch int
 	lastSeen  time.Time
 	// count is the requests in the window that started at windowStart
-	// (leaseTTL long), prevCount those of the window before: the key's
+	// (demandWindow long), prevCount those of the window before: the key's
 	// recent demand on this instance.
 	windowStart      time.Time
 	count, prevCount int
@@ -235,9 +237,9 @@ func (l *Leasing) Held(key string) int {
 // seen counts one request in the key's demand.
 func (ls *lease) seen(now time.Time) {
 	ls.lastSeen = now
-	if elapsed := now.Sub(ls.windowStart); elapsed >= leaseTTL {
+	if elapsed := now.Sub(ls.windowStart); elapsed >= demandWindow {
 		ls.prevCount = 0
-		if elapsed < 2*leaseTTL {
+		if elapsed < 2*demandWindow {
 			ls.prevCount = ls.count
 		}
 		ls.count, ls.windowStart = 0, now
@@ -246,7 +248,7 @@ func (ls *lease) seen(now time.Time) {
 }
 
 // batch is how many requests to reserve: one for a quiet key, else what the
-// key spent on this instance in the last leaseTTL, up to maxBatch, and at
+// key spent on this instance in the last demandWindow, up to maxBatch, and at
 // most half of what Redis last said was left; at least one.
 func (ls *lease) batch() int {
 	demand := max(ls.count, ls.prevCount)

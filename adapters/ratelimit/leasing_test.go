@@ -140,7 +140,7 @@ func TestLeasingBusyKeyBatches(t *testing.T) {
 	}
 }
 
-// Reservations an instance has not spent lapse: after a quiet second the
+// Reservations an instance has not spent lapse: after quiet seconds the
 // instance asks Redis again instead of spending what it held.
 func TestLeasingReservationsLapse(t *testing.T) {
 	t.Parallel()
@@ -165,7 +165,7 @@ func TestLeasingReservationsLapse(t *testing.T) {
 	}
 	before := counter.calls.Load()
 	clock.Lock()
-	now = now.Add(2 * time.Second)
+	now = now.Add(3 * time.Second) // longer than a reservation is held
 	clock.Unlock()
 	if l.Held("k") != 0 {
 		t.Fatal("a reservation is still held after it lapsed")
@@ -175,5 +175,42 @@ func TestLeasingReservationsLapse(t *testing.T) {
 	}
 	if got := counter.calls.Load(); got != before+1 {
 		t.Fatalf("%d round trips after the reservation lapsed, want 1", got-before)
+	}
+}
+
+// A key busy at a steady rate loses nothing to lapsed reservations while it
+// stays busy: what Redis has handed out is what was spent plus what the
+// instance still holds.
+func TestLeasingSteadyKeyLosesNothing(t *testing.T) {
+	t.Parallel()
+	client, _ := redistest.Client(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var clock sync.Mutex
+	l := ratelimit.NewLeasingWithClock(ratelimit.NewRedis(client, redistest.Prefix()), func() time.Time {
+		clock.Lock()
+		defer clock.Unlock()
+		return now
+	})
+	t.Cleanup(l.Close)
+	const budget = 1000
+	var last ratelimit.Result
+	for i := range 200 { // 20 s at 10 a second
+		res, err := l.Allow(context.Background(), "steady", budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Allowed {
+			t.Fatalf("request %d refused: %+v", i+1, res)
+		}
+		last = res
+		l.Close() // let a reservation ahead land before the clock moves
+		clock.Lock()
+		now = now.Add(100 * time.Millisecond)
+		clock.Unlock()
+	}
+	// Redis's clock hardly moved: a lost reservation would show as fewer
+	// remaining than the budget less the 200 spent.
+	if want := budget - 200; last.Remaining < want-1 || last.Remaining > want {
+		t.Fatalf("after 200 requests %d remaining, want %d: reservations were lost", last.Remaining, want)
 	}
 }
