@@ -202,32 +202,44 @@ func TestRateLimitDoesNotApply(t *testing.T) {
 }
 
 // Two instances with one Redis share one budget: whichever serves a
-// request, the key has 20 writes a minute in all.
+// request, the key has 20 writes a minute in all, with one round trip per
+// request and with reservations leased in batches (as serve wires it).
 func TestRateLimitSharedByInstances(t *testing.T) {
 	t.Parallel()
 	client, _ := redistest.Client(t)
-	prefix := redistest.Prefix()
-	a := limitedServer(t, Deps{RateLimiter: ratelimit.NewRedis(client, prefix)})
-	b := limitedServer(t, Deps{RateLimiter: ratelimit.NewRedis(client, prefix)})
-	k := newKey(domain.TierStandard)
-	allowed := map[string]int{}
-	for i := range 30 {
-		srv, name := a, "a"
-		if i%3 == 0 {
-			srv, name = b, "b"
-		}
-		resp, body := send(t, srv, http.MethodPost, "/api/test/echo", k.header(), "")
-		switch resp.StatusCode {
-		case http.StatusOK:
-			allowed[name]++
-		case http.StatusTooManyRequests:
-			wantRateLimited(t, resp, body, BudgetWrites, 4)
-		default:
-			t.Fatalf("status %d %s", resp.StatusCode, body)
-		}
-	}
-	if allowed["a"]+allowed["b"] != 20 || allowed["a"] == 0 || allowed["b"] == 0 {
-		t.Fatalf("allowed %v, want 20 writes in all, served by both instances", allowed)
+	for impl, newLimiter := range map[string]func(prefix string) ratelimit.Limiter{
+		"redis": func(prefix string) ratelimit.Limiter { return ratelimit.NewRedis(client, prefix) },
+		"leasing": func(prefix string) ratelimit.Limiter {
+			l := ratelimit.NewLeasing(ratelimit.NewRedis(client, prefix))
+			t.Cleanup(l.Close)
+			return l
+		},
+	} {
+		t.Run(impl, func(t *testing.T) {
+			prefix := redistest.Prefix()
+			a := limitedServer(t, Deps{RateLimiter: newLimiter(prefix)})
+			b := limitedServer(t, Deps{RateLimiter: newLimiter(prefix)})
+			k := newKey(domain.TierStandard)
+			allowed := map[string]int{}
+			for i := range 30 {
+				srv, name := a, "a"
+				if i%3 == 0 {
+					srv, name = b, "b"
+				}
+				resp, body := send(t, srv, http.MethodPost, "/api/test/echo", k.header(), "")
+				switch resp.StatusCode {
+				case http.StatusOK:
+					allowed[name]++
+				case http.StatusTooManyRequests:
+					wantRateLimited(t, resp, body, BudgetWrites, 4)
+				default:
+					t.Fatalf("status %d %s", resp.StatusCode, body)
+				}
+			}
+			if allowed["a"]+allowed["b"] != 20 || allowed["a"] == 0 || allowed["b"] == 0 {
+				t.Fatalf("allowed %v, want 20 writes in all, served by both instances", allowed)
+			}
+		})
 	}
 }
 

@@ -12,6 +12,10 @@
 // minute/n: it never lets more than n through in any sliding minute, and it
 // refills smoothly rather than all at once at the top of a minute.
 //
+// Leasing sits in front of Redis: for a key one instance serves many
+// requests for, it reserves small batches in Redis and spends them in
+// process, so most requests make no round trip (see leasing.go).
+//
 // Fallback puts Memory behind Redis when Redis cannot answer: budgets are
 // then kept per instance until Redis is back (see docs/api.md).
 package ratelimit

@@ -20,6 +20,12 @@ func implementations(t *testing.T) map[string]func(t *testing.T) ratelimit.Limit
 			client, _ := redistest.Client(t)
 			return ratelimit.NewRedis(client, redistest.Prefix())
 		},
+		"leasing": func(t *testing.T) ratelimit.Limiter {
+			client, _ := redistest.Client(t)
+			l := ratelimit.NewLeasing(ratelimit.NewRedis(client, redistest.Prefix()))
+			t.Cleanup(l.Close)
+			return l
+		},
 	}
 }
 

@@ -79,3 +79,23 @@ func NewRedisClient(url string) (*redis.Client, error) {
 	opts.DialerRetries = 1
 	return redis.NewClient(opts), nil
 }
+
+// Reserve takes up to n requests of key's budget in one round trip and says
+// how many it got (0 when the budget is spent): Leasing spends them in
+// process. The Result describes the budget after the reservation.
+func (r *Redis) Reserve(ctx context.Context, key string, perMinute, n int) (int, Result, error) {
+	if perMinute < 1 || n < 1 {
+		return 0, Result{}, fmt.Errorf("rate limit %s: reserve %d of a budget of %d per minute, want at least 1 of at least 1", key, n, perMinute)
+	}
+	res, err := r.limiter.AllowAtMost(ctx, r.prefix+key, redis_rate.PerMinute(perMinute), n)
+	if err != nil {
+		return 0, Result{}, fmt.Errorf("rate limit %s in redis: reserve %d: %w", key, n, err)
+	}
+	out := Result{Allowed: res.Allowed > 0, Limit: perMinute, ResetAfter: res.ResetAfter}
+	if out.Allowed {
+		out.Remaining = remaining(perMinute, res.ResetAfter)
+	} else {
+		out.RetryAfter = res.RetryAfter
+	}
+	return res.Allowed, out, nil
+}

@@ -15,8 +15,10 @@ import (
 const redisKeyPrefix = "partnerforge:"
 
 // newRateLimiter keeps the per-minute budgets in Redis when REDIS_URL is
-// set, with the in-process limiter answering while Redis cannot, and in
-// process otherwise. close releases the Redis client.
+// set, reserved in small batches for busy keys (ratelimit.Leasing) so most
+// requests do not wait for Redis, with the in-process limiter answering
+// while Redis cannot; in process otherwise. close waits for reservations in
+// flight and releases the Redis client.
 func newRateLimiter(cfg Config, reg prometheus.Registerer, log *slog.Logger) (limiter ratelimit.Limiter, close func(), err error) {
 	if cfg.RedisURL == "" {
 		log.Info("rate limits kept in process (REDIS_URL unset): budgets are per instance")
@@ -28,9 +30,13 @@ func newRateLimiter(cfg Config, reg prometheus.Registerer, log *slog.Logger) (li
 	}
 	redis.SetLogger(redisLog{log.With(slog.String("component", "redis"))})
 	log.Info("rate limits kept in redis, shared by every instance")
-	fallback := ratelimit.NewFallback(ratelimit.NewRedis(client, redisKeyPrefix), ratelimit.NewMemory(),
+	leasing := ratelimit.NewLeasing(ratelimit.NewRedis(client, redisKeyPrefix))
+	fallback := ratelimit.NewFallback(leasing, ratelimit.NewMemory(),
 		log.With(slog.String("component", "ratelimit")), reg)
-	return fallback, func() { _ = client.Close() }, nil
+	return fallback, func() {
+		leasing.Close()
+		_ = client.Close()
+	}, nil
 }
 
 // redisLog takes go-redis's own log lines (a failed dial, once per attempt)
