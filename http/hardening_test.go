@@ -315,6 +315,32 @@ func TestReadyAnswersGenericReasons(t *testing.T) {
 	}
 }
 
+// An advisory check that fails leaves the service ready and says so in
+// words of its own, never the error's.
+func TestReadyWarnings(t *testing.T) {
+	t.Parallel()
+	const detail = "oldest transaction pid 4242 open 45s"
+	srv := newTestServer(t, Deps{Readiness: []ReadinessCheck{
+		{Name: "database", Check: func(context.Context) error { return nil }},
+		{Name: "event_horizon", Warning: "delivery of new events is held back", Check: func(context.Context) error { return errors.New(detail) }},
+		{Name: "quiet", Warning: "never shown", Check: func(context.Context) error { return nil }},
+	}}, nil)
+	resp, body := send(t, srv, http.MethodGet, "/ready", nil, "")
+	var got struct {
+		Status   string            `json:"status"`
+		Warnings map[string]string `json:"warnings"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &got) != nil || got.Status != "ready" {
+		t.Fatalf("status %d %s, want 200 ready", resp.StatusCode, body)
+	}
+	if len(got.Warnings) != 1 || got.Warnings["event_horizon"] != "delivery of new events is held back" {
+		t.Errorf("warnings %v, want only event_horizon's own text", got.Warnings)
+	}
+	if strings.Contains(string(body), "4242") {
+		t.Errorf("answer shows the check's error: %s", body)
+	}
+}
+
 func TestPanicLogsItsStack(t *testing.T) {
 	t.Parallel()
 	var logs lockedBuffer

@@ -21,6 +21,10 @@ import (
 type ReadinessCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Warning, when set, makes the check advisory: a failure leaves the
+	// service ready and is listed under "warnings" with this fixed text
+	// (the error itself goes to the log).
+	Warning string
 }
 
 // Deps are what the HTTP layer needs from the application.
@@ -128,19 +132,29 @@ func readiness(checks []ReadinessCheck, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
-		failed := map[string]any{}
+		failed, warnings := map[string]any{}, map[string]string{}
 		for _, chk := range checks {
-			if err := chk.Check(ctx); err != nil {
-				failed[chk.Name] = readinessFailed
-				log.LogAttrs(ctx, slog.LevelWarn, "readiness check failed",
-					slog.String("request_id", RequestID(ctx)), slog.String("check", chk.Name), slog.String("error", err.Error()))
+			err := chk.Check(ctx)
+			if err == nil {
+				continue
 			}
+			log.LogAttrs(ctx, slog.LevelWarn, "readiness check failed",
+				slog.String("request_id", RequestID(ctx)), slog.String("check", chk.Name), slog.String("error", err.Error()))
+			if chk.Warning != "" {
+				warnings[chk.Name] = chk.Warning
+				continue
+			}
+			failed[chk.Name] = readinessFailed
 		}
 		if len(failed) > 0 {
 			abortWithError(c, http.StatusServiceUnavailable, CodeUnavailable, "not ready", failed)
 			return
 		}
-		writeJSON(c, http.StatusOK, gin.H{"status": "ready"})
+		answer := gin.H{"status": "ready"}
+		if len(warnings) > 0 {
+			answer["warnings"] = warnings
+		}
+		writeJSON(c, http.StatusOK, answer)
 	}
 }
 

@@ -165,6 +165,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 			// A projection stuck on an event it cannot apply serves a read
 			// model that no longer moves: say so rather than look healthy.
 			{Name: "projections", Check: readModels.Ready},
+			// Advisory: something on the server holds the horizon back.
+			{Name: "event_horizon", Warning: "an open transaction on the server holds back the delivery of new events", Check: func(ctx context.Context) error {
+				lag, err := postgres.HorizonLag(ctx, pool)
+				if err == nil && lag > horizonLagWarning {
+					err = fmt.Errorf("the oldest open transaction holding an id is %s old", lag.Round(time.Second))
+				}
+				return err
+			}},
 		},
 		Metrics:          promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Enrich:           enrich,
@@ -247,6 +255,10 @@ func wrapErr(what string, err error) error {
 // transaction: such a session would hold back every follower of the log.
 // Handlers' transactions are short; one idle this long is a fault.
 const idleInTransactionTimeout = 30 * time.Second
+
+// horizonLagWarning is how long the horizon may be held back before /ready
+// warns: handlers' transactions last milliseconds.
+const horizonLagWarning = 10 * time.Second
 
 // horizonLagGauge exposes postgres.HorizonLag as
 // partnerforge_event_horizon_lag_seconds, read at each scrape.
