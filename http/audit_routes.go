@@ -162,7 +162,7 @@ func historyPage(q *query) (after int64, limit int) {
 	if n := q.intIn("limit", 1, historyMaxLimit); n != nil {
 		limit = *n
 	}
-	if n := q.intIn("after", 0, math.MaxInt64); n != nil {
+	if n := q.intIn("after", 0, math.MaxInt); n != nil {
 		after = int64(*n)
 	}
 	return after, limit
