@@ -22,8 +22,9 @@ CREATE INDEX enrichment_jobs_status ON enrichment_jobs (status, created_at DESC,
 -- Rows projected before this migration hold the values as imported. Empty
 -- the read model and move its checkpoint back to the start of the log, so
 -- the projection replays every event into the new shape as soon as the
--- service runs (what `partnerforge projections rebuild displacement_targets`
--- does by hand).
+-- service runs. (`partnerforge projections rebuild displacement_targets`
+-- reaches the same model without emptying the live one; a migration cannot
+-- run it, so this one replays in place.)
 TRUNCATE displacement_targets;
 UPDATE projection_checkpoints SET position = 0, updated_at = now() WHERE name = 'displacement_targets';
 
