@@ -120,7 +120,7 @@ func TestPermanentFailuresAreNotRetried(t *testing.T) {
 		code   domain.FailureCode
 		status int
 	}{
-		{sw, "unknown-shop.com", domain.FailureNotFound, 404},
+		{sw, "unknown-shop.com", domain.FailureNotFound, 401},
 		{bwClient(t, s.BuiltWith.URL), fixtures.DomainQuota, domain.FailureQuotaExhausted, 403},
 		{bwClient(t, s.BuiltWith.URL), fixtures.DomainMalformed, domain.FailureBadResponse, 200},
 	}
