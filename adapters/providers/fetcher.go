@@ -29,6 +29,10 @@ type Meta struct {
 	// Note is a human-readable remark about how the data was obtained, e.g.
 	// "builtwith refused (403); technologies from similarweb".
 	Note string
+	// CreditsRemaining is what the provider says is left of the account's
+	// paid credits (BuiltWith's X-API-CREDITS-REMAINING), nil when it did
+	// not say.
+	CreditsRemaining *int64
 }
 
 // Fetcher fetches one provider's view of a site.

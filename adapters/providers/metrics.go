@@ -18,6 +18,7 @@ type Metrics struct {
 	latency      *prometheus.HistogramVec
 	circuitState *prometheus.GaugeVec
 	quotaLeft    *prometheus.GaugeVec
+	creditsLeft  *prometheus.GaugeVec
 }
 
 // NewMetrics creates the series and registers them with reg (not with the
@@ -41,8 +42,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "partnerforge_provider_quota_remaining",
 			Help: "Calls left in the provider's daily quota after the last fetch.",
 		}, []string{"provider"}),
+		creditsLeft: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "partnerforge_provider_credits_remaining",
+			Help: "Paid credits the provider reports left on the account (BuiltWith: X-API-CREDITS-REMAINING), as of its last answer that said.",
+		}, []string{"provider"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.circuitState, m.quotaLeft} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.circuitState, m.quotaLeft, m.creditsLeft} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register provider metrics: %w", err)
 		}
@@ -80,4 +85,13 @@ func (m *Metrics) setQuota(p domain.Provider, remaining int64) {
 		return
 	}
 	m.quotaLeft.WithLabelValues(string(p)).Set(float64(remaining))
+}
+
+// setCredits records the provider's own count of credits left, when the
+// answer carried one.
+func (m *Metrics) setCredits(p domain.Provider, remaining *int64) {
+	if m == nil || remaining == nil {
+		return
+	}
+	m.creditsLeft.WithLabelValues(string(p)).Set(float64(*remaining))
 }

@@ -214,6 +214,8 @@ func (r *Resilient) retry(ctx context.Context, req Request, attempts *int) (fetc
 		actx, cancel := context.WithTimeout(ctx, r.cfg.AttemptTimeout)
 		defer cancel()
 		data, meta, err := r.inner.Fetch(actx, req)
+		// A refusal carries the credits header as well as a success does.
+		r.cfg.Metrics.setCredits(r.Provider(), meta.CreditsRemaining)
 		if err != nil {
 			last = AsError(err)
 			if ctx.Err() != nil {

@@ -120,7 +120,7 @@ func TestPermanentFailuresAreNotRetried(t *testing.T) {
 		code   domain.FailureCode
 		status int
 	}{
-		{sw, "unknown-shop.com", domain.FailureNotFound, 404},
+		{sw, "unknown-shop.com", domain.FailureNotFound, 401},
 		{bwClient(t, s.BuiltWith.URL), fixtures.DomainQuota, domain.FailureQuotaExhausted, 403},
 		{bwClient(t, s.BuiltWith.URL), fixtures.DomainMalformed, domain.FailureBadResponse, 200},
 	}
@@ -368,4 +368,32 @@ func find(t *testing.T, reg *prometheus.Registry, name, outcome string) *dto.Met
 	}
 	t.Fatalf("no %s series for builtwith %s", name, outcome)
 	return nil
+}
+
+func TestCreditsGaugeFollowsBuiltWith(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	reg := prometheus.NewRegistry()
+	metrics, err := providers.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := providers.NewResilient(bwClient(t, s.BuiltWith.URL), fast(providers.Config{MaxAttempts: 1, Metrics: metrics}))
+	tests := []struct {
+		domain string
+		ok     bool
+	}{
+		{domain: "costco.com", ok: true},
+		// A refusal carries the header too.
+		{domain: "unknown-shop.com"},
+	}
+	for i, tt := range tests {
+		if _, _, e := fetch(t, r, tt.domain); (e == nil) != tt.ok {
+			t.Fatalf("%s: err = %+v", tt.domain, e)
+		}
+		want := float64(fixtures.BuiltWithCredits - (i + 1))
+		if v := gauge(t, reg, "partnerforge_provider_credits_remaining"); v != want {
+			t.Errorf("after %s: credits gauge = %v, want %v", tt.domain, v, want)
+		}
+	}
 }

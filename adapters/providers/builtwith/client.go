@@ -1,6 +1,6 @@
 // Package builtwith fetches a site's technology stack from BuiltWith.
 //
-// It uses the Domain API (…/v21/api.json) by default: only it names each
+// It uses the Domain API (…/v22/api.json, the current version) by default: only it names each
 // technology, which detecting the site-search vendor and partner platforms
 // needs. The Free API (…/free1/api.json) counts live technologies per
 // category without naming them, so with it the stack lists category names
@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/partnerforge/partnerforge/adapters/providers"
@@ -36,7 +37,8 @@ type Config struct {
 	BaseURL string
 	// APIKey is sent as the KEY query parameter. Required.
 	APIKey string
-	// API is DomainAPIv21 (default), DomainAPIv22 or FreeAPI.
+	// API is DomainAPIv22 (default, the current version), DomainAPIv21 or
+	// FreeAPI.
 	API string
 	// HTTPClient defaults to a client with a 30s overall timeout, a backstop:
 	// callers bound each attempt with the context. Either way redirects are
@@ -68,7 +70,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	switch cfg.API {
 	case "":
-		cfg.API = DomainAPIv21
+		cfg.API = DomainAPIv22
 	case DomainAPIv21, DomainAPIv22, FreeAPI:
 	default:
 		return nil, fmt.Errorf("builtwith: unknown API %q (want %s, %s or %s)", cfg.API, DomainAPIv21, DomainAPIv22, FreeAPI)
@@ -80,7 +82,7 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) Provider() domain.Provider { return domain.ProviderBuiltWith }
 
 // Fetch looks one domain up. BuiltWith reports many failures with HTTP 200
-// and an "Errors" array; those are classified by their message.
+// and an "Errors" array; those are classified by their code and message.
 func (c *Client) Fetch(ctx context.Context, req providers.Request) (domain.ProviderData, providers.Meta, error) {
 	q := url.Values{"KEY": {c.key}, "LOOKUP": {req.Domain}}
 	if c.api != FreeAPI {
@@ -98,7 +100,7 @@ func (c *Client) Fetch(ctx context.Context, req providers.Request) (domain.Provi
 	if err != nil {
 		return domain.ProviderData{}, providers.Meta{}, err
 	}
-	meta := providers.Meta{HTTPStatus: resp.Status, Attempts: 1}
+	meta := providers.Meta{HTTPStatus: resp.Status, Attempts: 1, CreditsRemaining: creditsRemaining(resp.Header)}
 	var stack domain.TechStack
 	if c.api == FreeAPI {
 		stack, err = parseFree(resp)
@@ -110,4 +112,15 @@ func (c *Client) Fetch(ctx context.Context, req providers.Request) (domain.Provi
 		return domain.ProviderData{}, meta, err
 	}
 	return domain.ProviderData{Tech: &stack}, meta, nil
+}
+
+// creditsRemaining reads X-API-CREDITS-REMAINING, nil when absent or not a
+// number.
+func creditsRemaining(h http.Header) *int64 {
+	v := strings.TrimSpace(h.Get("X-API-CREDITS-REMAINING"))
+	n, err := strconv.ParseInt(v, 10, 64)
+	if v == "" || err != nil {
+		return nil
+	}
+	return &n
 }

@@ -2,8 +2,11 @@ package builtwith_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,6 +164,48 @@ func TestNewValidates(t *testing.T) {
 	} {
 		if _, err := builtwith.New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+}
+
+func TestDefaultsToV22AndReportsCredits(t *testing.T) {
+	t.Parallel()
+	f := fixtures.New(fixtures.Options{})
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		f.BuiltWithHandler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(f.Close)
+
+	tests := []struct {
+		api, path string
+		credits   int64
+	}{
+		{api: "", path: "/v22/api.json", credits: fixtures.BuiltWithCredits - 1},
+		{api: builtwith.DomainAPIv21, path: "/v21/api.json", credits: fixtures.BuiltWithCredits - 2},
+	}
+	for i, tt := range tests {
+		c, err := builtwith.New(builtwith.Config{BaseURL: srv.URL, APIKey: key, API: tt.api})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, meta, err := c.Fetch(context.Background(), providers.Request{Domain: "costco.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		got := paths[i]
+		mu.Unlock()
+		if got != tt.path {
+			t.Errorf("API %q asked %s, want %s", tt.api, got, tt.path)
+		}
+		if meta.CreditsRemaining == nil || *meta.CreditsRemaining != tt.credits {
+			t.Errorf("API %q: credits = %v, want %d", tt.api, meta.CreditsRemaining, tt.credits)
 		}
 	}
 }

@@ -101,16 +101,25 @@ func parseFree(resp *providers.Response) (domain.TechStack, error) {
 	return techstack.Build(string(domain.ProviderBuiltWith), names), nil
 }
 
-// refusal classifies a failed lookup from its status and BuiltWith's message.
+// codeNotInSystem is BuiltWith's Errors[].Code for "Domain not in our
+// system": it has no data on the domain. The only code BuiltWith is known to
+// keep; other failures are told apart by their message.
+const codeNotInSystem = -10
+
+// refusal classifies a failed lookup from its status and BuiltWith's
+// Errors[] code and message.
 func refusal(resp *providers.Response, errs []apiError) *providers.Error {
-	msg := ""
+	msg, code := "", 0
 	if len(errs) > 0 {
-		msg = errs[0].Message
+		msg, code = errs[0].Message, errs[0].Code
 	}
 	var e *providers.Error
-	if resp.OK() {
+	switch {
+	case code == codeNotInSystem:
+		e = &providers.Error{HTTPStatus: resp.Status, Code: domain.FailureNotFound}
+	case resp.OK():
 		e = &providers.Error{HTTPStatus: resp.Status, Code: classifyMessage(msg)}
-	} else {
+	default:
 		e = providers.StatusError(resp.Status, resp.Header, "")
 		// A 403 that speaks of credits is a spent quota, not a bad key.
 		if e.Code == domain.FailureUnauthorized && classifyMessage(msg) == domain.FailureQuotaExhausted {
@@ -118,13 +127,14 @@ func refusal(resp *providers.Response, errs []apiError) *providers.Error {
 		}
 	}
 	e.Message = "builtwith lookup refused"
-	if msg != "" {
-		e.Message = fmt.Sprintf("builtwith: %s", msg)
+	if msg != "" || code != 0 {
+		e.Message = fmt.Sprintf("builtwith: %s (code %d)", msg, code)
 	}
 	return e
 }
 
-// classifyMessage reads BuiltWith's error wording; it has no stable codes.
+// classifyMessage reads BuiltWith's error wording, for the failures whose
+// codes are not documented.
 func classifyMessage(msg string) domain.FailureCode {
 	m := strings.ToLower(msg)
 	has := func(words ...string) bool {

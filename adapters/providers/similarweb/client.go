@@ -41,6 +41,14 @@ type Config struct {
 	MaxSimilarSites int
 	// Clock gives "now" for the date window (default time.Now).
 	Clock func() time.Time
+	// CallAttempts is how many times one HTTP call is tried when it fails
+	// transiently (5xx, connection refused, a timeout of its own), default 3.
+	// Each call of a composite fetch is retried on its own, so one flaky
+	// endpoint does not fail, and repeat, the whole fetch.
+	CallAttempts int
+	// CallBackoff is the wait before a call's second attempt, doubled for
+	// each further one (default 200ms).
+	CallBackoff time.Duration
 	// HTTPClient defaults to providers.DefaultHTTPClient(); either way
 	// redirects are followed only within one host (providers.ClientFor).
 	HTTPClient *http.Client
@@ -55,6 +63,9 @@ type Client struct {
 	similar int
 	clock   func() time.Time
 	http    *http.Client
+
+	attempts int
+	backoff  time.Duration
 }
 
 var _ providers.Fetcher = (*Client)(nil)
@@ -74,6 +85,13 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		base: base, key: cfg.APIKey, country: strings.ToLower(cfg.Country),
 		months: cfg.Months, similar: cfg.MaxSimilarSites, clock: cfg.Clock, http: cfg.HTTPClient,
+		attempts: cfg.CallAttempts, backoff: cfg.CallBackoff,
+	}
+	if c.attempts <= 0 {
+		c.attempts = 3
+	}
+	if c.backoff <= 0 {
+		c.backoff = 200 * time.Millisecond
 	}
 	if c.country == "" {
 		c.country = World
@@ -113,8 +131,11 @@ type call struct {
 	c       *Client
 	mu      sync.Mutex
 	country string
-	note    string
-	status  int
+	// monthsBack moves the date window back after SimilarWeb said the
+	// dates asked are not in range (error 101).
+	monthsBack int
+	note       string
+	status     int
 }
 
 func (k *call) addNote(s string) {
@@ -140,65 +161,137 @@ type errorBody struct {
 	} `json:"meta"`
 }
 
+// SimilarWeb's own error codes (meta.error_code), which say more than the
+// HTTP status: 401 is "data not found" (with HTTP 401), 403 an invalid key or
+// no credits left, 101 dates not in range, 103 a country outside the plan.
+const (
+	codeDatesOutOfRange = 101
+	codeCountryRefused  = 103
+	codeDataNotFound    = 401
+)
+
 // get fetches one endpoint into v. countryScoped calls carry the country and,
-// when SimilarWeb refuses it with a 403 that is not about credits, are
-// repeated for the world; later calls of the same Fetch then ask for the
-// world straight away.
+// when SimilarWeb refuses it (error 103), are repeated for the world; a window
+// refused as out of range (error 101) is moved back a month and asked once
+// more. Later calls of the same Fetch use what was settled straight away.
 func (k *call) get(ctx context.Context, path string, params url.Values, countryScoped bool, v any) error {
+	k.mu.Lock()
+	country, back := k.country, k.monthsBack
+	k.mu.Unlock()
 	q := url.Values{"api_key": {k.c.key}, "format": {"json"}}
 	for name, vals := range params {
 		q[name] = vals
 	}
-	k.mu.Lock()
-	country := k.country
-	k.mu.Unlock()
+	if back > 0 {
+		shiftWindow(q, back)
+	}
 	if countryScoped {
 		q.Set("country", country)
 	}
 	u := k.c.base.JoinPath(path)
 	u.RawQuery = q.Encode()
-	resp, err := providers.Get(ctx, k.c.http, u.String(), nil)
+	resp, err := k.c.getRetrying(ctx, u.String())
 	if err != nil {
 		return err
 	}
 	k.mu.Lock()
 	k.status = resp.Status
 	k.mu.Unlock()
-	if !resp.OK() {
-		e := classify(resp, path)
-		if countryScoped && country != World && resp.Status == http.StatusForbidden && e.Code == domain.FailureUnauthorized {
-			k.mu.Lock()
-			if k.country != World {
-				k.note = providers.AppendNote(k.note, fmt.Sprintf("similarweb refused country %q (403); used world", k.country))
-				k.country = World
-			}
-			k.mu.Unlock()
-			return k.get(ctx, path, params, countryScoped, v)
+	if resp.OK() {
+		if err := json.Unmarshal(resp.Body, v); err != nil {
+			return providers.BadResponse(resp.Status, "decode similarweb "+path, err)
 		}
-		return e
+		return nil
 	}
-	if err := json.Unmarshal(resp.Body, v); err != nil {
-		return providers.BadResponse(resp.Status, "decode similarweb "+path, err)
+	e, code := classify(resp, path)
+	switch {
+	case code == codeCountryRefused && countryScoped && country != World:
+		k.mu.Lock()
+		if k.country != World {
+			k.note = providers.AppendNote(k.note, fmt.Sprintf("similarweb refused country %q (%d); used world", k.country, resp.Status))
+			k.country = World
+		}
+		k.mu.Unlock()
+		return k.get(ctx, path, params, countryScoped, v)
+	case code == codeDatesOutOfRange && back == 0 && hasWindow(params):
+		k.mu.Lock()
+		if k.monthsBack == 0 {
+			k.note = providers.AppendNote(k.note, "similarweb dates not in range; window moved back a month")
+			k.monthsBack = 1
+		}
+		k.mu.Unlock()
+		return k.get(ctx, path, params, countryScoped, v)
 	}
-	return nil
+	return e
 }
 
-// classify turns a refusal into an *Error, reading SimilarWeb's message for
-// what the status alone does not say.
-func classify(resp *providers.Response, path string) *providers.Error {
+// hasWindow reports whether params carry a date window to move.
+func hasWindow(params url.Values) bool {
+	return params.Get("start_date") != "" && params.Get("end_date") != ""
+}
+
+// shiftWindow moves the YYYY-MM start_date and end_date of q back by months.
+func shiftWindow(q url.Values, months int) {
+	for _, name := range []string{"start_date", "end_date"} {
+		if m, err := time.Parse("2006-01", q.Get(name)); err == nil {
+			q.Set(name, m.AddDate(0, -months, 0).Format("2006-01"))
+		}
+	}
+}
+
+// getRetrying sends one GET, trying again after a transient failure (5xx,
+// connection refused, the attempt's own timeout) with a doubling back-off.
+// Refusals, rate limiting (whose Retry-After the caller honours) and the
+// caller's own deadline end it at once.
+func (c *Client) getRetrying(ctx context.Context, rawURL string) (*providers.Response, error) {
+	wait := c.backoff
+	for attempt := 1; ; attempt++ {
+		resp, err := providers.Get(ctx, c.http, rawURL, nil)
+		if !transient(resp, err) || attempt >= c.attempts || ctx.Err() != nil {
+			return resp, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return resp, err
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+// transient reports an answer worth asking again for at once.
+func transient(resp *providers.Response, err error) bool {
+	if err != nil {
+		e := providers.AsError(err)
+		return e.Code == domain.FailureUpstreamError || e.Code == domain.FailureTimeout
+	}
+	return resp.Status >= 500
+}
+
+// classify turns a refusal into an *Error, reading SimilarWeb's error code
+// and message for what the status alone does not say, and returns the code.
+func classify(resp *providers.Response, path string) (*providers.Error, int) {
 	var body errorBody
 	_ = json.Unmarshal(resp.Body, &body) // best effort: the status decides first
+	code := body.Meta.ErrorCode
 	msg := strings.ToLower(body.Meta.ErrorMessage)
 	e := providers.StatusError(resp.Status, resp.Header, "similarweb "+path)
 	switch {
-	case strings.Contains(msg, "data not found"):
+	case code == codeDataNotFound && resp.Status == http.StatusUnauthorized,
+		strings.Contains(msg, "data not found"):
 		e.Code = domain.FailureNotFound
-	case e.Code == domain.FailureUnauthorized &&
+	case resp.Status == http.StatusForbidden && code != codeCountryRefused &&
 		(strings.Contains(msg, "credit") || strings.Contains(msg, "quota") || strings.Contains(msg, "limit")):
+		// 403 is SimilarWeb's answer to both an invalid key and an account
+		// out of credits; only the message tells them apart.
 		e.Code = domain.FailureQuotaExhausted
+	case code == codeDatesOutOfRange:
+		e.Code = domain.FailureNotFound
 	}
 	if body.Meta.ErrorMessage != "" {
-		e.Message += ": " + body.Meta.ErrorMessage
+		e.Message += fmt.Sprintf(": %s (error %d)", body.Meta.ErrorMessage, code)
 	}
-	return e
+	return e, code
 }

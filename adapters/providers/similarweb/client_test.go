@@ -33,6 +33,9 @@ func client(t *testing.T, s *fixtures.Servers, cfg similarweb.Config) *similarwe
 		cfg.APIKey = key
 	}
 	cfg.Clock = func() time.Time { return time.Date(2024, 7, 15, 9, 0, 0, 0, time.UTC) }
+	if cfg.CallBackoff == 0 {
+		cfg.CallBackoff = time.Millisecond
+	}
 	c, err := similarweb.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +115,10 @@ func TestFetchFailures(t *testing.T) {
 		{domain: fixtures.DomainRateLimited, code: domain.FailureRateLimited, status: 429, retryAfter: time.Second},
 		{domain: fixtures.DomainMalformed, code: domain.FailureBadResponse, status: 200},
 		{domain: fixtures.DomainHang, timeout: 50 * time.Millisecond, code: domain.FailureTimeout},
-		{domain: "unknown-shop.com", code: domain.FailureNotFound, status: 404},
-		{domain: "costco.com", apiKey: "invalid", code: domain.FailureUnauthorized, status: 401},
+		// SimilarWeb says "data not found" with HTTP 401 and error code 401.
+		{domain: "unknown-shop.com", code: domain.FailureNotFound, status: 401},
+		// An invalid key and an account out of credits both get HTTP 403.
+		{domain: "costco.com", apiKey: "invalid", code: domain.FailureUnauthorized, status: 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.domain+"/"+string(tt.code), func(t *testing.T) {
@@ -154,5 +159,61 @@ func TestTechnologies(t *testing.T) {
 	got := data.Tech
 	if got.Source != "similarweb" || got.SearchVendor != "Coveo" || !slices.Equal(got.PartnerTech, []string{"commercetools"}) {
 		t.Errorf("stack = %+v", got)
+	}
+}
+
+func TestEachCallRetriedOnItsOwn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		attempts int
+		wantErr  domain.FailureCode
+		requests int
+	}{
+		// Every endpoint answers 500 once: each is asked twice, and the
+		// fetch succeeds without being repeated as a whole.
+		{name: "retried", attempts: 3, requests: 14},
+		{name: "not retried", attempts: 1, wantErr: domain.FailureUpstreamError, requests: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// Each case needs its own fixtures: the first answer per path fails.
+			s := start(t)
+			c := client(t, s, similarweb.Config{CallAttempts: tt.attempts})
+			data, _, err := c.Fetch(context.Background(), providers.Request{Domain: fixtures.DomainFlakyEndpoint})
+			if tt.wantErr != "" {
+				if e := providers.AsError(err); e == nil || e.Code != tt.wantErr || e.HTTPStatus != 500 {
+					t.Fatalf("err = %v, want %s", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			} else if data.Traffic.MonthlyVisits != 900_000 || data.Traffic.GlobalRank != 61_000 || len(data.Traffic.SimilarSites) != 1 {
+				t.Errorf("traffic = %+v", data.Traffic)
+			}
+			if n := s.Requests(domain.ProviderSimilarWeb, fixtures.DomainFlakyEndpoint); n != tt.requests {
+				t.Errorf("requests = %d, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+func TestDatesOutOfRangeMovesTheWindowBack(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	c := client(t, s, similarweb.Config{Months: 3})
+	data, meta, err := c.Fetch(context.Background(), providers.Request{Domain: fixtures.DomainDatesOutOfRange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Traffic.MonthlyVisits != 650_000 {
+		t.Errorf("visits = %d", data.Traffic.MonthlyVisits)
+	}
+	if !strings.Contains(meta.Note, "window moved back a month") {
+		t.Errorf("note = %q", meta.Note)
+	}
+	// One refused request, then the earlier window for all seven.
+	if n := s.Requests(domain.ProviderSimilarWeb, fixtures.DomainDatesOutOfRange); n != 8 {
+		t.Errorf("requests = %d, want 8", n)
 	}
 }

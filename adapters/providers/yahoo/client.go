@@ -158,25 +158,48 @@ func (c *Client) ensureCrumb(ctx context.Context) (string, error) {
 	if c.crumb != "" {
 		return c.crumb, nil
 	}
-	// fc.yahoo.com answers 404 along with the cookie: only the cookie matters,
-	// so the status is not checked.
-	if _, err := providers.Get(ctx, c.http, c.cookieURL, c.header); err != nil {
+	if err := c.getCookie(ctx); err != nil {
 		return "", err
 	}
 	resp, err := providers.Get(ctx, c.http, c.crumbURL, c.header)
 	if err != nil {
 		return "", err
 	}
+	crumb := strings.TrimSpace(string(resp.Body))
+	// Yahoo's rate limiting answers in plain text, sometimes with a 200, and
+	// the text would otherwise pass for a crumb.
+	if resp.Status == http.StatusTooManyRequests || strings.EqualFold(crumb, tooManyRequests) {
+		e := providers.StatusError(http.StatusTooManyRequests, resp.Header, "yahoo crumb: "+tooManyRequests)
+		e.HTTPStatus = resp.Status
+		return "", e
+	}
 	if !resp.OK() {
 		e := providers.StatusError(resp.Status, resp.Header, "yahoo crumb")
 		return "", e
 	}
-	crumb := strings.TrimSpace(string(resp.Body))
 	if crumb == "" || strings.ContainsAny(crumb, "{<\n ") {
 		return "", providers.BadResponse(resp.Status, "yahoo crumb is not a crumb", nil)
 	}
 	c.crumb = crumb
 	return crumb, nil
+}
+
+// tooManyRequests is the plain-text body of Yahoo's rate limiting.
+const tooManyRequests = "Too Many Requests"
+
+// getCookie asks CookieURL for the session cookie. Only the cookie matters:
+// fc.yahoo.com answers 404 along with it, at times does not answer at all,
+// and redirects EU traffic to its consent pages (guce.yahoo.com,
+// consent.yahoo.com), a redirect to another host that is not followed. None
+// of these is fatal: the crumb is asked for anyway, as the widely used
+// clients do, and the crumb call decides. Only the caller's own deadline or
+// cancellation stops the handshake here.
+func (c *Client) getCookie(ctx context.Context) error {
+	_, err := providers.Get(ctx, c.http, c.cookieURL, c.header)
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	return nil
 }
 
 // dropCrumb forgets a rejected crumb unless another fetch already replaced it.

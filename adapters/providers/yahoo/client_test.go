@@ -2,6 +2,7 @@ package yahoo_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,6 +195,94 @@ func TestLoadTickerMap(t *testing.T) {
 	for _, b := range bad {
 		if _, err := yahoo.LoadTickerMap(b.path); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("LoadTickerMap(%s) error = %v, want it to mention %q", filepath.Base(b.path), err, b.want)
+		}
+	}
+}
+
+// closedURL returns a loopback URL nothing listens on, so a request to it is
+// refused.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr + "/"
+}
+
+func TestHandshakeSurvivesCookieFailures(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	tests := []struct {
+		name      string
+		cookieURL string
+	}{
+		{name: "cookie with 404", cookieURL: fixtures.YahooCookiePath},
+		{name: "404 without cookie", cookieURL: fixtures.YahooNoCookiePath},
+		{name: "EU consent redirect", cookieURL: fixtures.YahooConsentCookiePath},
+		{name: "connection refused", cookieURL: closedURL(t)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := yahoo.New(yahoo.Config{BaseURL: s.Yahoo.URL, CookieURL: tt.cookieURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _, err := c.Fetch(context.Background(), providers.Request{Domain: "costco.com", Ticker: "COST"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data.Financials == nil || data.Financials.Ticker != "COST" || data.Financials.Employees != 333_000 {
+				t.Errorf("financials = %+v", data.Financials)
+			}
+		})
+	}
+}
+
+func TestCrumbRateLimitedInPlainText(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	c := client(t, s, yahoo.Config{})
+	s.RateLimitYahooCrumb(1)
+	_, _, err := c.Fetch(context.Background(), providers.Request{Domain: "costco.com", Ticker: "COST"})
+	if e := providers.AsError(err); e == nil || e.Code != domain.FailureRateLimited || e.HTTPStatus != 200 {
+		t.Fatalf("err = %v, want rate_limited with HTTP 200", err)
+	}
+	// The plain text was not taken for a crumb: the next fetch shakes hands again.
+	if _, _, err := c.Fetch(context.Background(), providers.Request{Domain: "costco.com", Ticker: "COST"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestProfileFromWhicheverModuleAnswers(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	c := client(t, s, yahoo.Config{})
+	tests := []struct {
+		ticker   string
+		employee int64
+		sector   string
+	}{
+		{ticker: "COST", employee: 333_000, sector: "Consumer Defensive"},
+		// HD's summaryProfile is empty: the figures come from assetProfile.
+		{ticker: "HD", employee: 470_100, sector: "Consumer Cyclical"},
+	}
+	for _, tt := range tests {
+		data, _, err := c.Fetch(context.Background(), providers.Request{Domain: "x.example", Ticker: tt.ticker})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fin := data.Financials
+		if fin.Sector != tt.sector || fin.Industry == "" || fin.Employees == 0 {
+			t.Errorf("%s: financials = %+v", tt.ticker, fin)
+		}
+		if tt.employee != 0 && fin.Employees != tt.employee {
+			t.Errorf("%s: employees = %d, want %d", tt.ticker, fin.Employees, tt.employee)
 		}
 	}
 }

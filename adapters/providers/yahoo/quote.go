@@ -12,7 +12,17 @@ import (
 	"github.com/partnerforge/partnerforge/domain"
 )
 
-const modules = "price,summaryProfile,financialData,defaultKeyStatistics"
+// modules asks for both profiles: Yahoo fills summaryProfile for some
+// symbols and only assetProfile for others, so sector, industry and
+// employees come from whichever answers.
+const modules = "price,summaryProfile,assetProfile,financialData,defaultKeyStatistics"
+
+// profile is the part of summaryProfile and assetProfile that is read.
+type profile struct {
+	Sector            string `json:"sector"`
+	Industry          string `json:"industry"`
+	FullTimeEmployees int64  `json:"fullTimeEmployees"`
+}
 
 // value is Yahoo's {"raw":…,"fmt":…} number; missing data comes as {}.
 type value struct {
@@ -35,12 +45,9 @@ type summaryBody struct {
 				Currency  string `json:"currency"`
 				MarketCap value  `json:"marketCap"`
 			} `json:"price"`
-			SummaryProfile struct {
-				Sector            string `json:"sector"`
-				Industry          string `json:"industry"`
-				FullTimeEmployees int64  `json:"fullTimeEmployees"`
-			} `json:"summaryProfile"`
-			FinancialData struct {
+			SummaryProfile profile `json:"summaryProfile"`
+			AssetProfile   profile `json:"assetProfile"`
+			FinancialData  struct {
 				TotalRevenue      value  `json:"totalRevenue"`
 				GrossMargins      value  `json:"grossMargins"`
 				RevenueGrowth     value  `json:"revenueGrowth"`
@@ -111,9 +118,9 @@ func (c *Client) quoteSummaryOnce(ctx context.Context, ticker string) (*domain.F
 		Revenue:       r.FinancialData.TotalRevenue.Raw,
 		GrossMargin:   r.FinancialData.GrossMargins.Raw,
 		MarketCap:     r.Price.MarketCap.Raw,
-		Employees:     r.SummaryProfile.FullTimeEmployees,
-		Sector:        r.SummaryProfile.Sector,
-		Industry:      r.SummaryProfile.Industry,
+		Employees:     firstNonZero(r.SummaryProfile.FullTimeEmployees, r.AssetProfile.FullTimeEmployees),
+		Sector:        firstNonZero(r.SummaryProfile.Sector, r.AssetProfile.Sector),
+		Industry:      firstNonZero(r.SummaryProfile.Industry, r.AssetProfile.Industry),
 		Currency:      r.Price.Currency,
 		RevenueGrowth: r.FinancialData.RevenueGrowth.Raw,
 	}
@@ -128,4 +135,13 @@ func firstError(b summaryBody) *yahooError {
 		return b.QuoteSummary.Error
 	}
 	return b.Finance.Error
+}
+
+// firstNonZero returns the first of a and b that is set.
+func firstNonZero[T comparable](a, b T) T {
+	var zero T
+	if a != zero {
+		return a
+	}
+	return b
 }
