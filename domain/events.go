@@ -262,7 +262,7 @@ func Decode(re RecordedEvent) (Event, error) {
 	if !ok {
 		return nil, fmt.Errorf("decode event: unknown type %q", re.Type)
 	}
-	data, err := upcast(re)
+	data, err := Upcast(re)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", re.Type, err)
 	}

@@ -50,7 +50,7 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 			// The largest payload on the stream: decode only what the
 			// aggregate keeps, its sources, and skip the score.
 			var sc scoreSources
-			data, err := upcast(re)
+			data, err := Upcast(re)
 			if err == nil {
 				err = json.Unmarshal(data, &sc)
 			}

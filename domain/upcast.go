@@ -31,8 +31,9 @@ var upcasters = map[string][]upcaster{
 // SchemaVersion is the version an event of the type is appended with.
 func SchemaVersion(eventType string) int { return len(upcasters[eventType]) + 1 }
 
-// upcast returns re's payload at its type's current schema version.
-func upcast(re RecordedEvent) ([]byte, error) {
+// Upcast returns re's payload at its type's current schema version, as
+// Decode reads it; an export or an audit shows it so.
+func Upcast(re RecordedEvent) ([]byte, error) {
 	from, current := max(re.SchemaVersion, 1), SchemaVersion(re.Type)
 	switch {
 	case from == current:
@@ -101,7 +102,3 @@ func scoreComputedV1ToV2(payload map[string]json.RawMessage, re RecordedEvent) e
 	delete(payload, "inputs")
 	return nil
 }
-
-// Upcast returns a stored event's payload at its type's current schema
-// version, as Decode reads it; an export or an audit shows it so.
-func Upcast(re RecordedEvent) ([]byte, error) { return upcast(re) }

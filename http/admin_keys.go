@@ -100,7 +100,7 @@ func (h adminKeyRoutes) issue(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, IssuedKeyResponse{
+	writeJSON(c, http.StatusCreated, IssuedKeyResponse{
 		KeyID: issued.KeyID.String(), Key: issued.Key.Reveal(), Prefix: issued.Prefix,
 		Email: issued.Owner, Tier: string(issued.Tier),
 	})
@@ -123,7 +123,7 @@ func (h adminKeyRoutes) list(c *gin.Context) {
 			CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt,
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"keys": out})
+	writeJSON(c, http.StatusOK, gin.H{"keys": out})
 }
 
 func (h adminKeyRoutes) changeTier(c *gin.Context) {
@@ -152,7 +152,7 @@ func (h adminKeyRoutes) changeTier(c *gin.Context) {
 		h.failed(c, "change key tier", err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"key_id": id.String(), "tier": string(tier)})
+	writeJSON(c, http.StatusOK, gin.H{"key_id": id.String(), "tier": string(tier)})
 }
 
 func (h adminKeyRoutes) revoke(c *gin.Context) {

@@ -242,7 +242,8 @@ func (a *auditRoutes) asOf(c *gin.Context, d domain.Domain) {
 
 // auditRequest reports whether a request on the company route asks for an
 // auditor's view: those read the event log, not the targets read model, so
-// the read cache keyed on that model's version must not answer them.
+// the read cache keyed on that model's version must not answer them. Only
+// the company route is asked, so the list's hot path parses no query here.
 func auditRequest(r *http.Request) bool {
 	p := strings.TrimSuffix(r.URL.Path, "/")
 	return strings.HasSuffix(p, historySuffix) || strings.HasSuffix(p, scoreChangesSuffix) || r.URL.Query().Has("as_of")

@@ -97,7 +97,8 @@ func readCacheMiddleware(v ReadVersion) gin.HandlerFunc {
 }
 
 func (rc *readCache) handle(c *gin.Context) {
-	if c.Request.Method != http.MethodGet || !targetReadRoutes[c.FullPath()] || auditRequest(c.Request) {
+	route := c.FullPath()
+	if c.Request.Method != http.MethodGet || !targetReadRoutes[route] || (route == "/api"+companyRoute && auditRequest(c.Request)) {
 		c.Next()
 		return
 	}
