@@ -252,8 +252,12 @@ func TestAppendTxRollsBackWithCaller(t *testing.T) {
 func TestAppendReportsAFailedCommit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	// A database of its own: creating a trigger on events waits for every
+	// open transaction that wrote to it, and queues the other tests' appends
+	// behind it.
+	d := pgtest.NewDB(t)
 	const prefix = "commitfails-"
-	_, err := db.Pool.Exec(ctx, `
+	_, err := d.Pool.Exec(ctx, `
 CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	RAISE EXCEPTION 'refused at commit' USING ERRCODE = '40001';
@@ -265,10 +269,7 @@ CREATE CONSTRAINT TRIGGER events_fail_at_commit AFTER INSERT ON events
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_, _ = db.Pool.Exec(context.Background(), "DROP TRIGGER events_fail_at_commit ON events; DROP FUNCTION fail_at_commit()")
-	})
-	store := postgres.NewEventStore(db.Pool)
+	store := postgres.NewEventStore(d.Pool)
 	stream := prefix + uuid.NewString()
 	other := eventstoretest.UniqueStream("target")
 	_, err = store.AppendStreams(ctx,
