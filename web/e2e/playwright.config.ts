@@ -1,0 +1,30 @@
+// Playwright runs the end-to-end suite with Debian's Chromium through
+// playwright-core: no browser is downloaded. scripts/e2e.sh starts the
+// service and sets E2E_BASE_URL, E2E_API_KEY and E2E_ARTIFACTS.
+import { defineConfig } from '@playwright/test';
+
+import { chromiumArgs, chromiumPath, env, seededStorage } from './support/env';
+
+export default defineConfig({
+  testDir: './tests',
+  // *.e2e.ts, so the unit-test runner's *.test / *.spec patterns never pick these up.
+  testMatch: '**/*.e2e.ts',
+  outputDir: `${env.artifacts}/results`,
+  // One worker: two cores are shared with the service, the database and the fixtures.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list'], ['html', { outputFolder: `${env.artifacts}/report`, open: 'never' }]],
+  use: {
+    baseURL: env.baseURL,
+    storageState: seededStorage(),
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'light',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+  },
+});
