@@ -1,0 +1,3 @@
+export default function JobsPage() {
+  return <h1 className="text-2xl font-bold">Jobs</h1>
+}

@@ -1,0 +1,3 @@
+export default function SettingsPage() {
+  return <h1 className="text-2xl font-bold">Settings</h1>
+}
