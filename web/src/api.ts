@@ -116,6 +116,7 @@ export interface EnrichAccepted {
 }
 
 export interface HistoryEvent {
+  event_id: string
   position: number
   stream_id: string
   type: string
