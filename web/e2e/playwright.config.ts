@@ -23,7 +23,8 @@ export default defineConfig({
     storageState: seededStorage(),
     viewport: { width: 1280, height: 800 },
     colorScheme: 'light',
-    trace: 'retain-on-failure',
+    // Traces cost every test time; E2E_TRACE=1 keeps them for failures.
+    trace: process.env.E2E_TRACE === '1' ? 'retain-on-failure' : 'off',
     screenshot: 'only-on-failure',
     launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
   },

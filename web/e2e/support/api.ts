@@ -48,8 +48,9 @@ export class Api {
     return this.get(`/api/companies/${encodeURIComponent(domain)}`);
   }
 
-  async jobs(): Promise<Job[]> {
-    return (await this.get<{ data: Job[] }>('/api/enrich/jobs')).data;
+  // jobs lists recent jobs, newest first, with the API's filters (domain=, status=).
+  async jobs(query = ''): Promise<Job[]> {
+    return (await this.get<{ data: Job[] }>(`/api/enrich/jobs?${query}`)).data;
   }
 
   // enrich opens a job for domain and waits until it ends (a state, not a

@@ -57,12 +57,14 @@ test('Refresh data runs a job to its end and the history gains its events', asyn
   await expect(progress).toContainText('Job partial');
   await expect(progress).toContainText(/not found/i);
 
-  // The API agrees with what the page says.
-  const job = (await api.jobs()).find((j) => j.domain === domain);
-  expect(job?.status).toBe('partial');
-  expect(job?.providers?.yahoo_finance?.status).toBe('failed');
-  expect(job?.providers?.builtwith?.status).toBe('fetched');
-  expect(job?.providers?.similarweb?.status).toBe('fetched');
+  // The API agrees with what the page says (its job list is a projection:
+  // wait for it to catch up).
+  await expect
+    .poll(async () => {
+      const [job] = await api.jobs(`domain=${domain}`);
+      return job && [job.status, job.providers?.builtwith?.status, job.providers?.similarweb?.status, job.providers?.yahoo_finance?.status];
+    })
+    .toEqual(['partial', 'fetched', 'fetched', 'failed']);
 
   // The History tab gains the job's events without a reload.
   await expect.poll(() => events.count()).toBeGreaterThan(before);

@@ -11,7 +11,7 @@ test('a bad key saved in Settings lands back on Settings with an alert after the
   await expect(page).toHaveURL('/settings');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Settings');
 
-  const input = page.getByLabel('API key', { exact: true });
+  const input = page.getByRole('textbox', { name: 'API key', exact: true });
   await expect(input).toHaveAttribute('type', 'password');
   await input.fill('pf_live_this-key-was-never-issued-0000000000000');
   await page.getByRole('button', { name: 'Save key' }).click();
