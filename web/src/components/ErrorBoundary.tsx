@@ -1,4 +1,5 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react'
+import { isAuthError } from '../api'
 
 interface Props {
   children: ReactNode
@@ -34,6 +35,9 @@ export class PageErrorBoundary extends Component<Props, State> {
 }
 
 export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  // A refused key is explained on Settings, where the layout is taking the
+  // user: no second alert here.
+  if (isAuthError(error)) return <p role="status">The API refused the key; opening Settings…</p>
   const message = error instanceof Error ? error.message : String(error)
   return (
     <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-4 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">

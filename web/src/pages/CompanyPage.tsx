@@ -256,12 +256,14 @@ export default function CompanyPage() {
         <RefreshPanel domain={domain} onJobEnded={onJobEnded} />
       </div>
 
+      <section aria-label="Key metrics">
       <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
         <Metric label="Revenue" value={money(c.revenue)} />
         <Metric label="Gross margin" value={percent(c.gross_margin)} />
         <Metric label="Monthly visits" value={count(c.sw_monthly_visits)} />
         <Metric label="Traffic growth" value={points(c.traffic_growth)} />
       </dl>
+      </section>
 
       {c.score_reasons && c.score_reasons.length > 0 && (
         <section aria-labelledby="why-heading" className="rounded-md border border-gray-200 bg-white p-3 dark:border-gray-800 dark:bg-gray-900">

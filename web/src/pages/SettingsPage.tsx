@@ -41,7 +41,7 @@ export default function SettingsPage() {
         </div>
       )}
       <section
-        aria-labelledby="key-heading"
+       
         className="space-y-3 rounded-md border border-gray-200 bg-white p-4 dark:border-gray-800 dark:bg-gray-900"
       >
         <h2 id="key-heading" className="text-lg font-semibold">
@@ -83,7 +83,7 @@ export default function SettingsPage() {
         </p>
       </section>
       <section
-        aria-labelledby="theme-heading"
+       
         className="space-y-3 rounded-md border border-gray-200 bg-white p-4 dark:border-gray-800 dark:bg-gray-900"
       >
         <h2 id="theme-heading" className="text-lg font-semibold">

@@ -123,6 +123,9 @@ export function TargetsPage() {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
+    // Before the first measurement (and where nothing is laid out, as in
+    // tests) assume a screenful.
+    initialRect: { width: 1200, height: 800 },
   })
   const items = virtualizer.getVirtualItems()
 
