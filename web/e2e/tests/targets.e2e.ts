@@ -48,6 +48,17 @@ test('the Hot chip shows only hot targets and puts the filter in the URL', async
   await expect(page.getByTestId('target-count')).toHaveText(countPattern(stats.by_tier['1']));
 });
 
+test('Export CSV downloads the current view', async ({ page }) => {
+  await openTargets(page, '?tier=1');
+  await expect(page.getByTestId('target-count')).toHaveText(countPattern(stats.by_tier['1']));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const csv = await download.path().then((p) => import('node:fs/promises').then((fs) => fs.readFile(p, 'utf8')));
+  const lines = csv.trim().split(/\r?\n/);
+  expect(lines[0]).toMatch(/domain/i);
+  // A header and one line per hot target (no field of the demo list spans lines).
+  expect(lines.length).toBe(stats.by_tier['1'] + 1);
+});
+
 test('sorting by revenue orders the revenue column both ways', async ({ page }) => {
   await openTargets(page);
   const header = targetsTable(page).locator('th', { has: page.getByRole('button', { name: 'Revenue', exact: true }) });
