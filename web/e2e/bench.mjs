@@ -182,7 +182,7 @@ console.log(`Dashboard in headless Chromium ${browser.version()} over loopback (
 
 const js = await firstPageScripts();
 console.log(
-  `JavaScript for the first page: ${js.files} files, ${fmtBytes(js.raw)} bytes raw, ` +
+  `JavaScript for the first page: ${js.files} file${js.files === 1 ? '' : 's'}, ${fmtBytes(js.raw)} bytes raw, ` +
     `${fmtBytes(js.served)} bytes as served (${js.encodings}), ${fmtBytes(js.gz)} bytes gzip -9: ` +
     `${((js.gz / budget) * 100).toFixed(0)}% of the 200 KB budget (${fmtBytes(budget)} bytes)`,
 );
