@@ -350,9 +350,15 @@ export function TargetsPage() {
                   >
                     {row.getVisibleCells().map((cell) => {
                       const meta = (cell.column.columnDef.meta ?? {}) as ColumnMeta
+                      const value = cell.getValue()
                       return (
-                        <td key={cell.id} className={'truncate px-3 py-2' + (meta.numeric ? ' text-right tabular-nums' : '')}>
-                          {cell.getValue() == null && cell.column.id !== 'company_name'
+                        <td
+                          key={cell.id}
+                          // The whole text of a cut-off cell on hover.
+                          title={typeof value === 'string' && value.length > 14 ? value : undefined}
+                          className={'truncate px-3 py-2' + (meta.numeric ? ' text-right tabular-nums' : '')}
+                        >
+                          {value == null && cell.column.id !== 'company_name'
                             ? dash
                             : flexRender(cell.column.columnDef.cell, cell.getContext())}
                         </td>
