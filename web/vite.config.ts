@@ -39,5 +39,8 @@ export default defineConfig({
     environment: 'jsdom',
     setupFiles: ['./src/test/setup.ts'],
     restoreMocks: true,
+    // A bound, not a measurement: on a busy shared machine a test that
+    // renders a page and types into it can take several seconds.
+    testTimeout: 30_000,
   },
 })

@@ -1,4 +1,4 @@
-import { Suspense, useEffect } from 'react'
+import { Suspense, useEffect, useRef } from 'react'
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { PageErrorBoundary } from './components/ErrorBoundary'
 import { Skeleton } from './components/Skeleton'
@@ -16,9 +16,19 @@ export function Layout() {
   const location = useLocation()
   const navigate = useNavigate()
   const authProblem = useUI((s) => s.authProblem)
+  const clearAuthProblem = useUI((s) => s.clearAuthProblem)
+  const previous = useRef(location.pathname)
   useEffect(() => {
+    const left = previous.current === '/settings' && location.pathname !== '/settings'
+    previous.current = location.pathname
+    // Leaving Settings without fixing the key is allowed: the next refusal
+    // brings the user back with the reason.
+    if (left) {
+      clearAuthProblem()
+      return
+    }
     if (authProblem && location.pathname !== '/settings') navigate('/settings')
-  }, [authProblem, location.pathname, navigate])
+  }, [authProblem, location.pathname, navigate, clearAuthProblem])
 
   return (
     <div className="min-h-screen bg-gray-50 text-gray-900 dark:bg-gray-950 dark:text-gray-100">

@@ -46,6 +46,7 @@ interface UIState {
   forgetApiKey: () => void
   setTheme: (theme: Theme) => void
   reportAuthProblem: (problem: AuthProblem) => void
+  clearAuthProblem: () => void
 }
 
 export const useUI = create<UIState>()((set) => ({
@@ -66,6 +67,7 @@ export const useUI = create<UIState>()((set) => ({
     set({ theme })
   },
   reportAuthProblem: (problem) => set({ authProblem: problem }),
+  clearAuthProblem: () => set({ authProblem: null }),
 }))
 
 // keyFromFragment stores a key handed over in the address (#key=…, as the

@@ -42,6 +42,43 @@ describe('API key and settings', () => {
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Settings')
   })
 
+  it('after a new key is saved, the pages work again', async () => {
+    mockAPI((c) => {
+      if (c.headers.get('X-API-Key') !== 'pf_live_good') return { status: 403, body: { error: { code: 'INVALID_API_KEY', message: 'the API key is unknown or revoked' } } }
+      if (c.url.pathname === '/api/targets') return { body: { data: [], pagination: { page: 1, per_page: 100, total: 0, total_pages: 0 } } }
+      if (c.url.pathname === '/api/stats') return { body: { total: 0, by_tier: {}, by_vertical: {}, by_country: {}, by_enrichment_level: {} } }
+    })
+    useUI.getState().setApiKey('pf_live_revoked')
+    const { router } = renderApp('/')
+    await waitFor(() => expect(router.state.location.pathname).toBe('/settings'))
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('revoked'))
+    await userEvent.clear(screen.getByLabelText('API key'))
+    await userEvent.type(screen.getByLabelText('API key'), 'pf_live_good')
+    await userEvent.click(screen.getByRole('button', { name: 'Save key' }))
+    expect(screen.queryByRole('alert')).toBeNull()
+    await userEvent.click(screen.getByRole('link', { name: 'Targets' }))
+    expect(await screen.findByText('No targets match these filters.')).toBeInTheDocument()
+    expect(router.state.location.pathname).toBe('/')
+  })
+
+  it('a refusal on one page does not lock the others', async () => {
+    mockAPI((c) => {
+      if (c.url.pathname === '/api/enrich/jobs') return { status: 403, body: { error: { code: 'FORBIDDEN', message: 'this route needs a power key' } } }
+      if (c.url.pathname === '/api/targets') return { body: { data: [], pagination: { page: 1, per_page: 100, total: 0, total_pages: 0 } } }
+      if (c.url.pathname === '/api/stats') return { body: { total: 0, by_tier: {}, by_vertical: {}, by_country: {}, by_enrichment_level: {} } }
+    })
+    const { router } = renderApp('/jobs')
+    await waitFor(() => expect(router.state.location.pathname).toBe('/settings'))
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('not allowed'))
+    await userEvent.click(screen.getByRole('link', { name: 'Targets' }))
+    expect(await screen.findByText('No targets match these filters.')).toBeInTheDocument()
+    expect(router.state.location.pathname).toBe('/')
+    // Back to the refused page: refused again, and explained again.
+    await userEvent.click(screen.getByRole('link', { name: 'Jobs' }))
+    await waitFor(() => expect(router.state.location.pathname).toBe('/settings'))
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('not allowed'))
+  })
+
   it('a 403 of another kind is not a key problem', async () => {
     mockAPI((c) => (c.url.pathname === '/api/targets' ? { status: 403, body: { error: { code: 'SOMETHING_ELSE', message: 'nope' } } } : undefined))
     const { router } = renderApp('/')

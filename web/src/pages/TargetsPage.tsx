@@ -33,17 +33,17 @@ const columns = [
       </Link>
     ),
   }),
-  col.accessor('domain', { id: 'domain', header: 'Domain', meta: { sortable: true, width: 'w-44' } }),
+  col.accessor('domain', { id: 'domain', header: 'Domain', meta: { sortable: true, width: 'w-44', wide: true } }),
   col.accessor('icp_score', {
     id: 'icp_score',
     header: 'Score',
     meta: { sortable: true, width: 'w-20' },
     cell: (c) => <ScoreBadge score={c.getValue()} tier={c.row.original.icp_tier} />,
   }),
-  col.accessor('vertical', { id: 'vertical', header: 'Vertical', meta: { width: 'w-32' } }),
+  col.accessor('vertical', { id: 'vertical', header: 'Vertical', meta: { width: 'w-32', wide: true } }),
   col.accessor('country', { id: 'country', header: 'Country', meta: { width: 'w-20' } }),
-  col.accessor('partner_tech', { id: 'partner_tech', header: 'Partner tech', meta: { width: 'w-36' } }),
-  col.accessor('current_search', { id: 'current_search', header: 'Current search', meta: { width: 'w-32' } }),
+  col.accessor('partner_tech', { id: 'partner_tech', header: 'Partner tech', meta: { width: 'w-36', wide: true } }),
+  col.accessor('current_search', { id: 'current_search', header: 'Current search', meta: { width: 'w-32', wide: true } }),
   col.accessor('sw_monthly_visits', {
     id: 'sw_monthly_visits',
     header: 'Visits',
@@ -59,7 +59,8 @@ const columns = [
   col.accessor('last_enriched', {
     id: 'last_enriched',
     header: 'Last enriched',
-    meta: { sortable: true, width: 'w-32' },
+    // No fixed width: the last column takes what the others leave.
+    meta: { sortable: true },
     cell: (c) => date(c.getValue()),
   }),
 ]
@@ -68,6 +69,28 @@ interface ColumnMeta {
   sortable?: boolean
   numeric?: boolean
   width?: string
+  // wide columns show from 1024 px up; below, the table keeps the columns
+  // a seller ranks by, and the company page has the rest.
+  wide?: boolean
+}
+
+const narrowHidden = Object.fromEntries(
+  columns.filter((c) => (c.meta as ColumnMeta | undefined)?.wide).map((c) => [c.id as string, false]),
+)
+
+// useWide follows the (min-width: 1024px) media query; without matchMedia
+// (tests) every column shows.
+function useWide(): boolean {
+  const query = '(min-width: 1024px)'
+  const [wide, setWide] = useState(() => typeof window.matchMedia !== 'function' || window.matchMedia(query).matches)
+  useEffect(() => {
+    if (typeof window.matchMedia !== 'function') return
+    const m = window.matchMedia(query)
+    const on = () => setWide(m.matches)
+    m.addEventListener('change', on)
+    return () => m.removeEventListener('change', on)
+  }, [])
+  return wide
 }
 
 function isTyping(el: EventTarget | null): boolean {
@@ -85,6 +108,7 @@ export function TargetsPage() {
   const scrollRef = useRef<HTMLDivElement>(null)
   const [active, setActive] = useState<number | null>(null)
   const [exporting, setExporting] = useState<string | null>(null)
+  const wide = useWide()
 
   const list = useInfiniteQuery({
     queryKey: ['targets', qs],
@@ -114,7 +138,7 @@ export function TargetsPage() {
     columns,
     getCoreRowModel: getCoreRowModel(),
     manualSorting: true,
-    state: { sorting: [{ id: sort.sort, desc: sort.order === 'desc' }] },
+    state: { sorting: [{ id: sort.sort, desc: sort.order === 'desc' }], columnVisibility: wide ? {} : narrowHidden },
   })
   const tableRows = table.getRowModel().rows
 
@@ -196,7 +220,7 @@ export function TargetsPage() {
 
   const paddingTop = items.length ? items[0].start : 0
   const paddingBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0
-  const colCount = columns.length
+  const colCount = table.getVisibleLeafColumns().length
 
   return (
     <div className="flex flex-col gap-4">
@@ -326,9 +350,15 @@ export function TargetsPage() {
                   >
                     {row.getVisibleCells().map((cell) => {
                       const meta = (cell.column.columnDef.meta ?? {}) as ColumnMeta
+                      const value = cell.getValue()
                       return (
-                        <td key={cell.id} className={'truncate px-3 py-2' + (meta.numeric ? ' text-right tabular-nums' : '')}>
-                          {cell.getValue() == null && cell.column.id !== 'company_name'
+                        <td
+                          key={cell.id}
+                          // The whole text of a cut-off cell on hover.
+                          title={typeof value === 'string' && value.length > 14 ? value : undefined}
+                          className={'truncate px-3 py-2' + (meta.numeric ? ' text-right tabular-nums' : '')}
+                        >
+                          {value == null && cell.column.id !== 'company_name'
                             ? dash
                             : flexRender(cell.column.columnDef.cell, cell.getContext())}
                         </td>
