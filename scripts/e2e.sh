@@ -156,6 +156,8 @@ export E2E_BASE_URL E2E_API_KEY CHROMIUM_PATH=$chromium E2E_ARTIFACTS=$artifacts
 cd web
 case "$mode" in
   test)
+    # Playwright strips the tests' types without checking them: check them first.
+    node_modules/.bin/tsc -p e2e/tsconfig.json
     node_modules/.bin/playwright test -c e2e/playwright.config.ts "$@"
     ;;
   screenshots)
