@@ -1,5 +1,5 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react'
-import { isAuthError } from '../api'
+import { ApiError, isAuthError } from '../api'
 
 interface Props {
   children: ReactNode
@@ -38,7 +38,10 @@ export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () 
   // A refused key is explained on Settings, where the layout is taking the
   // user: no second alert here.
   if (isAuthError(error)) return <p role="status">The API refused the key; opening Settings…</p>
-  const message = error instanceof Error ? error.message : String(error)
+  let message = error instanceof Error ? error.message : String(error)
+  if (error instanceof ApiError && error.status === 429) {
+    message = `Too many requests — try again in ${error.retryAfter ?? 'a few'} s. ${error.message}`
+  }
   return (
     <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-4 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
       <p className="font-semibold">Something went wrong.</p>

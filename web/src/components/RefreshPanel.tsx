@@ -9,7 +9,7 @@ const failureWords: Record<string, string> = {
   rate_limited: 'refused: too many requests',
   quota_exhausted: 'refused: its quota is used up',
   unauthorized: 'refused our credentials',
-  not_found: 'has no data for this company',
+  not_found: 'not found: it has no data for this company',
   bad_response: 'answered something we could not read',
   circuit_open: 'skipped: it has been failing, so calls are paused',
   upstream_error: 'failed on its side',

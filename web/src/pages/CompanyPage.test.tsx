@@ -164,7 +164,7 @@ describe('Company page', () => {
     const list = await screen.findByRole('list', { name: 'History' })
     const items = within(list).getAllByTestId('history-event')
     expect(items).toHaveLength(2)
-    expect(items[0]).toHaveTextContent('Yahoo Finance has no data for this company')
+    expect(items[0]).toHaveTextContent('Yahoo Finance not found: it has no data for this company')
     expect(items[0]).toHaveTextContent('by fetch_worker')
     expect(items[1]).toHaveTextContent('First score 70 (Warm), model icp-v2')
   })

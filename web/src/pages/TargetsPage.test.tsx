@@ -40,6 +40,29 @@ describe('Targets page', () => {
     expect(screen.getByTestId('target-count')).toHaveTextContent('4 targets')
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Targets')
     expect(listCalls(calls)[0].headers.get('X-API-Key')).toBe('pf_live_test')
+    expect(listCalls(calls)[0].url.searchParams.get('per_page')).toBe('200')
+  })
+
+  it('says in words when the key has spent its reads, and tries again', async () => {
+    let refused = true
+    mockAPI((c) => {
+      if (c.url.pathname === '/api/stats') return { body: stats }
+      if (c.url.pathname !== '/api/targets') return undefined
+      if (refused) {
+        return {
+          status: 429,
+          headers: { 'Retry-After': '12' },
+          body: { error: { code: 'RATE_LIMITED', message: 'the reads budget of this key is spent', details: { budget: 'reads' } } },
+        }
+      }
+      return { body: { data: rows, pagination: { page: 1, per_page: 200, total: rows.length, total_pages: 1 } } }
+    })
+    renderApp('/')
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('Too many requests — try again in 12 s. the reads budget of this key is spent')
+    refused = false
+    await userEvent.click(within(alert).getByRole('button', { name: 'Try again' }))
+    await waitFor(() => expect(screen.getAllByTestId('target-row')).toHaveLength(4))
   })
 
   it('says so when nothing matches', async () => {
