@@ -44,7 +44,7 @@ export class Api {
     return (await this.get<{ data: Target[] }>(`/api/targets?${query}`)).data;
   }
 
-  async company(domain: string): Promise<{ company_name: string; domain: string }> {
+  async company(domain: string): Promise<{ company_name: string; domain: string; icp_score: number | null; last_enriched: string | null }> {
     return this.get(`/api/companies/${encodeURIComponent(domain)}`);
   }
 

@@ -55,7 +55,11 @@ test('Refresh data runs a job to its end and the history gains its events', asyn
   // What the fixtures imply: two providers answer, Yahoo Finance finds no quote.
   await expect(progress).toContainText(/Job (completed|partial|failed)/);
   await expect(progress).toContainText('Job partial');
-  await expect(progress).toContainText(/not found/i);
+  const provider = (name: string) => progress.getByRole('listitem').filter({ hasText: name });
+  await expect(provider('BuiltWith')).toContainText('done');
+  await expect(provider('SimilarWeb')).toContainText('done');
+  await expect(provider('Yahoo Finance')).toContainText(/failed|not found/);
+  await expect(provider('Yahoo Finance')).toContainText(/not found/i);
 
   // The API agrees with what the page says (its job list is a projection:
   // wait for it to catch up).
@@ -65,6 +69,18 @@ test('Refresh data runs a job to its end and the history gains its events', asyn
       return job && [job.status, job.providers?.builtwith?.status, job.providers?.similarweb?.status, job.providers?.yahoo_finance?.status];
     })
     .toEqual(['partial', 'fetched', 'fetched', 'failed']);
+
+  // The figures follow without a reload: the score the job gave, and the
+  // day of the enrichment (formatted in the browser as the page does).
+  // (The company record is a projection: wait for it to take the job in.)
+  await expect.poll(async () => (await api.company(domain)).last_enriched).toBeTruthy();
+  const after = await api.company(domain);
+  await expect(page.getByTestId('score-badge').first()).toHaveText(String(after.icp_score));
+  const day = await page.evaluate(
+    (iso) => new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(iso)),
+    after.last_enriched!,
+  );
+  await expect(page.getByText(/last enriched/)).toContainText(`last enriched ${day}`);
 
   // The History tab gains the job's events without a reload.
   await expect.poll(() => events.count()).toBeGreaterThan(before);
