@@ -10,8 +10,11 @@ export default defineConfig({
   // *.e2e.ts, so the unit-test runner's *.test / *.spec patterns never pick these up.
   testMatch: '**/*.e2e.ts',
   outputDir: `${env.artifacts}/results`,
-  // One worker: two cores are shared with the service, the database and the fixtures.
-  workers: 1,
+  // Two workers (E2E_WORKERS): the tests spend most of their time waiting
+  // for the service, and one file's tests run in order in one worker. Tests
+  // that share data only read it, or enrich the same target, which is safe
+  // in any order.
+  workers: Number(process.env.E2E_WORKERS || 2),
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,
