@@ -1,0 +1,173 @@
+package wakeup
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Channel is a PostgreSQL notification channel.
+type Channel string
+
+// The channels. Their names are shared by every instance on a database.
+const (
+	// EventsChannel: events were appended (the payload carries the last
+	// position, so a receiver can wait until it is readable).
+	EventsChannel Channel = "partnerforge_events"
+	// WorkChannel: fetch tasks were queued.
+	WorkChannel Channel = "partnerforge_work"
+	// ReadModelsChannel: a projection moved its checkpoint.
+	ReadModelsChannel Channel = "partnerforge_read_models"
+)
+
+var channels = []Channel{EventsChannel, WorkChannel, ReadModelsChannel}
+
+// DefaultCoalesce is the shortest gap between two notifications on one
+// channel: the first goes out at once, those that follow within the window
+// are merged into one.
+const DefaultCoalesce = 5 * time.Millisecond
+
+// Config tunes a Wakeups; zero values take the defaults.
+type Config struct {
+	Coalesce time.Duration
+	Logger   *slog.Logger
+}
+
+// Wakeups wakes this instance's followers when something changed, here or
+// in another instance on the same database. Register listeners with On*,
+// poke it after a commit (Appended, Work, ReadModels), and Run it.
+type Wakeups struct {
+	pool     *pgxpool.Pool
+	coalesce time.Duration
+	log      *slog.Logger
+	// id marks this instance's notifications: its own followers were woken
+	// in process already, so its listener skips them.
+	id string
+
+	mu        sync.Mutex
+	listeners map[Channel][]func()
+
+	outMu  sync.Mutex
+	outbox map[Channel]string
+	send   chan struct{}
+
+	horizon horizonWatch
+}
+
+// New returns a Wakeups on pool's database. The pool sends the
+// notifications and checks the visibility horizon; Run opens the dedicated
+// listening connection with the pool's connection settings.
+func New(pool *pgxpool.Pool, cfg Config) (*Wakeups, error) {
+	if pool == nil {
+		return nil, errors.New("wakeup.New: nil pool")
+	}
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return nil, err
+	}
+	w := &Wakeups{
+		pool: pool, coalesce: cfg.Coalesce, log: cfg.Logger, id: hex.EncodeToString(id),
+		listeners: map[Channel][]func(){}, outbox: map[Channel]string{}, send: make(chan struct{}, 1),
+	}
+	if w.coalesce <= 0 {
+		w.coalesce = DefaultCoalesce
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	w.horizon.kick = make(chan struct{}, 1)
+	return w, nil
+}
+
+// OnEvents registers fn to run when appended events have become readable
+// by a follower (the visibility horizon has passed them). fn must not
+// block: it should signal a goroutine, as Runner.Notify does.
+func (w *Wakeups) OnEvents(fn func()) { w.on(EventsChannel, fn) }
+
+// OnWork registers fn to run when fetch tasks were queued. fn must not block.
+func (w *Wakeups) OnWork(fn func()) { w.on(WorkChannel, fn) }
+
+// OnReadModels registers fn to run when a projection moved its checkpoint.
+// fn must not block.
+func (w *Wakeups) OnReadModels(fn func()) { w.on(ReadModelsChannel, fn) }
+
+func (w *Wakeups) on(ch Channel, fn func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.listeners[ch] = append(w.listeners[ch], fn)
+}
+
+// Appended tells followers that events up to position were committed. Call
+// it after the commit, never inside the writing transaction; it does not
+// block and costs the caller no round trip.
+func (w *Wakeups) Appended(position int64) {
+	w.horizon.await(position)
+	w.post(EventsChannel, w.id+" "+formatPosition(position))
+}
+
+// Work tells workers that fetch tasks were queued (after the commit).
+func (w *Wakeups) Work() {
+	w.fire(WorkChannel)
+	w.post(WorkChannel, w.id)
+}
+
+// ReadModels tells readers of projection checkpoints that one moved (after
+// the commit).
+func (w *Wakeups) ReadModels() {
+	w.fire(ReadModelsChannel)
+	w.post(ReadModelsChannel, w.id)
+}
+
+// fire runs ch's listeners.
+func (w *Wakeups) fire(ch Channel) {
+	w.mu.Lock()
+	fns := w.listeners[ch]
+	w.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// wakeAll wakes every follower once: after the listening connection was
+// (re)established, a notification may have been missed.
+func (w *Wakeups) wakeAll() {
+	for _, ch := range channels {
+		w.fire(ch)
+	}
+}
+
+// Run listens, sends and watches the horizon until ctx ends. Losing the
+// database is not an error: it reconnects with back-off, and followers fall
+// back to their slow poll meanwhile.
+func (w *Wakeups) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { w.listen(ctx) })
+	wg.Go(func() { w.sendLoop(ctx) })
+	wg.Go(func() { w.watchHorizon(ctx) })
+	wg.Wait()
+	return nil
+}
+
+// kick signals c without blocking; a pending signal already covers it.
+func kick(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// sleep waits for d or the end of ctx.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
