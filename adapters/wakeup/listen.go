@@ -74,7 +74,7 @@ func (w *Wakeups) receive(ctx context.Context, conn *pgx.Conn) error {
 		}
 		switch ch := Channel(n.Channel); ch {
 		case EventsChannel:
-			w.horizon.await(position)
+			w.announced(position)
 		default:
 			w.fire(ch)
 		}

@@ -16,49 +16,100 @@ func (w *Wakeups) post(ch Channel, payload string) {
 	w.outMu.Lock()
 	w.outbox[ch] = payload
 	w.outMu.Unlock()
-	kick(w.send)
+	kick(w.kick)
 }
 
-// sendLoop sends what was posted: at once when the channel has been quiet,
-// then at most once per coalescing window. All pending channels go in one
-// statement, in a short transaction of its own on a pooled connection —
-// never the writer's.
-func (w *Wakeups) sendLoop(ctx context.Context) {
+// While an older transaction holds the horizon below an announced event,
+// the horizon is read again after a delay that grows between these, so a
+// long transaction costs little.
+const (
+	minHorizonDelay = 2 * time.Millisecond
+	maxHorizonDelay = 50 * time.Millisecond
+)
+
+// pump sends what was posted and wakes this instance's events followers
+// once the horizon has passed what was announced. One statement does both,
+// in a short transaction of its own on a pooled connection — never the
+// writer's: at once when all was quiet, then at most once per coalescing
+// window, however many appends and notifications there are.
+func (w *Wakeups) pump(ctx context.Context) {
+	delay := minHorizonDelay
 	for {
+		var (
+			timer *time.Timer
+			retry <-chan time.Time
+		)
+		if _, waiting := w.horizon.lowest(); waiting {
+			timer = time.NewTimer(delay)
+			retry = timer.C
+		}
 		select {
 		case <-ctx.Done():
+		case <-w.kick:
+		case <-retry:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
 			return
-		case <-w.send:
 		}
 		w.outMu.Lock()
 		out := w.outbox
 		w.outbox = make(map[Channel]string, len(out))
 		w.outMu.Unlock()
-		if len(out) > 0 {
-			if err := w.notify(ctx, out); err != nil && ctx.Err() == nil {
-				// Lost: the receivers' fallback poll covers it.
-				w.log.Warn("send wake-up notification", slog.Any("error", err))
+		low, waiting := w.horizon.lowest()
+		if waiting && !w.listened(EventsChannel) {
+			w.horizon.clear() // nobody here to wake
+			waiting = false
+		}
+		if len(out) == 0 && !waiting {
+			continue
+		}
+		horizon, err := w.exchange(ctx, out)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return
 			}
+			// A lost notification: the receivers' fallback poll covers it.
+			// Followers here are woken anyway; their polls find out.
+			w.log.Warn("send wake-up notifications", slog.Any("error", err))
+			if waiting {
+				w.horizon.clear()
+				w.fire(EventsChannel)
+			}
+		case waiting && horizon > low:
+			w.horizon.passed(horizon)
+			w.fire(EventsChannel)
+			delay = minHorizonDelay
+		case waiting:
+			delay = min(delay*2, maxHorizonDelay)
 		}
 		sleep(ctx, w.coalesce)
 	}
 }
 
-func (w *Wakeups) notify(ctx context.Context, out map[Channel]string) error {
-	var (
-		calls []string
-		args  []any
-	)
+// exchange sends the notifications in out and reads the visibility horizon:
+// the lowest position a transaction still open may write. Every event below
+// it is readable (positions are the writing transaction's id shifted left by
+// 20 bits; sql/migrations/00001).
+func (w *Wakeups) exchange(ctx context.Context, out map[Channel]string) (int64, error) {
+	cols := []string{"pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20"}
+	var args []any
 	for ch, payload := range out {
-		calls = append(calls, fmt.Sprintf("pg_notify($%d, $%d)", len(args)+1, len(args)+2))
+		cols = append(cols, fmt.Sprintf("pg_notify($%d, $%d)", len(args)+1, len(args)+2))
 		args = append(args, string(ch), payload)
 	}
+	dest := make([]any, len(cols)) // nil skips the notify columns
+	var horizon int64
+	dest[0] = &horizon
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := w.pool.Exec(ctx, "SELECT "+strings.Join(calls, ", "), args...); err != nil {
-		return fmt.Errorf("notify: %w", err)
+	if err := w.pool.QueryRow(ctx, "SELECT "+strings.Join(cols, ", "), args...).Scan(dest...); err != nil {
+		return 0, fmt.Errorf("notify and read the visibility horizon: %w", err)
 	}
-	return nil
+	return horizon, nil
 }
 
 func formatPosition(p int64) string { return strconv.FormatInt(p, 10) }

@@ -55,7 +55,8 @@ type Wakeups struct {
 
 	outMu  sync.Mutex
 	outbox map[Channel]string
-	send   chan struct{}
+	// kick tells pump there is something to send or a position to watch.
+	kick chan struct{}
 
 	horizon horizonWatch
 }
@@ -73,7 +74,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Wakeups, error) {
 	}
 	w := &Wakeups{
 		pool: pool, coalesce: cfg.Coalesce, log: cfg.Logger, id: hex.EncodeToString(id),
-		listeners: map[Channel][]func(){}, outbox: map[Channel]string{}, send: make(chan struct{}, 1),
+		listeners: map[Channel][]func(){}, outbox: map[Channel]string{}, kick: make(chan struct{}, 1),
 	}
 	if w.coalesce <= 0 {
 		w.coalesce = DefaultCoalesce
@@ -81,7 +82,6 @@ func New(pool *pgxpool.Pool, cfg Config) (*Wakeups, error) {
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
-	w.horizon.kick = make(chan struct{}, 1)
 	return w, nil
 }
 
@@ -111,6 +111,12 @@ func (w *Wakeups) Appended(position int64) {
 	w.post(EventsChannel, w.id+" "+formatPosition(position))
 }
 
+// announced is a notification of appended events from another instance.
+func (w *Wakeups) announced(position int64) {
+	w.horizon.await(position)
+	kick(w.kick)
+}
+
 // Work tells workers that fetch tasks were queued (after the commit).
 func (w *Wakeups) Work() {
 	w.fire(WorkChannel)
@@ -122,6 +128,13 @@ func (w *Wakeups) Work() {
 func (w *Wakeups) ReadModels() {
 	w.fire(ReadModelsChannel)
 	w.post(ReadModelsChannel, w.id)
+}
+
+// listened reports whether ch has listeners here.
+func (w *Wakeups) listened(ch Channel) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.listeners[ch]) > 0
 }
 
 // fire runs ch's listeners.
@@ -142,14 +155,13 @@ func (w *Wakeups) wakeAll() {
 	}
 }
 
-// Run listens, sends and watches the horizon until ctx ends. Losing the
+// Run listens, and sends and watches the horizon, until ctx ends. Losing the
 // database is not an error: it reconnects with back-off, and followers fall
 // back to their slow poll meanwhile.
 func (w *Wakeups) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { w.listen(ctx) })
-	wg.Go(func() { w.sendLoop(ctx) })
-	wg.Go(func() { w.watchHorizon(ctx) })
+	wg.Go(func() { w.pump(ctx) })
 	wg.Wait()
 	return nil
 }

@@ -17,8 +17,10 @@ import (
 
 const (
 	// Storing an event is publishing it (handlers read the events table), so
-	// the append cases are the whole production path.
+	// the append cases are the whole production path, wake-ups included
+	// (serve's default: each append pokes them after its commit).
 	caseOurs      = "append, exact version"
+	caseOursQuiet = "append, exact version, no wake-ups"
 	caseMDBSame   = "message-db write_message, one category"
 	caseMDBSpread = "message-db write_message, category per writer"
 	casePlain     = "plain INSERT, one row per transaction"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
+	"github.com/partnerforge/partnerforge/adapters/wakeup"
 )
 
 func main() {
@@ -60,7 +61,19 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 		return err
 	}
 
+	// The store as serve wires it: every append pokes the wake-ups, which
+	// notify the other instances from a connection of their own.
 	store := postgres.NewEventStore(ours.Pool)
+	wake, err := wakeup.New(ours.Pool, wakeup.Config{})
+	if err != nil {
+		return err
+	}
+	store.OnAppend(wake.Appended)
+	wakeCtx, stopWake := context.WithCancel(ctx)
+	wakeDone := make(chan struct{})
+	go func() { _ = wake.Run(wakeCtx); close(wakeDone) }()
+	defer func() { stopWake(); <-wakeDone }()
+	quiet := postgres.NewEventStore(ours.Pool)
 
 	fmt.Printf("PostgreSQL: %s\n", serverVersion(ctx, ours.Pool))
 	fmt.Printf("single-event cases: %d events each; batched cases: %d events in batches of %d\n\n", events, batched, batch)
@@ -81,6 +94,7 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 	for _, w := range []int{1, 8} {
 		steps := []func() error{
 			func() error { return add(appendSingles(ctx, store, caseOurs, w, events)) },
+			func() error { return add(appendSingles(ctx, quiet, caseOursQuiet, w, events)) },
 			func() error { return add(mdb.write(ctx, caseMDBSame, w, events, false)) },
 			func() error { return add(mdb.write(ctx, caseMDBSpread, w, events, true)) },
 			func() error { return add(plainInserts(ctx, ours.Pool, w, events)) },
