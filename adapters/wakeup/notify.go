@@ -97,11 +97,18 @@ func (w *Wakeups) pump(ctx context.Context) {
 func (w *Wakeups) exchange(ctx context.Context, out map[Channel]string) (int64, error) {
 	cols := []string{"pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20"}
 	var args []any
+	if len(out) > 0 {
+		// A transaction that notifies is given an id and writes a commit
+		// record: waiting for it to reach the disk would compete with the
+		// appends' own commits for nothing, since a notification lost in a
+		// crash only means a fallback poll.
+		cols = append(cols, "set_config('synchronous_commit', 'off', true)")
+	}
 	for ch, payload := range out {
 		cols = append(cols, fmt.Sprintf("pg_notify($%d, $%d)", len(args)+1, len(args)+2))
 		args = append(args, string(ch), payload)
 	}
-	dest := make([]any, len(cols)) // nil skips the notify columns
+	dest := make([]any, len(cols)) // nil skips the other columns
 	var horizon int64
 	dest[0] = &horizon
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

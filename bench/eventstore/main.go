@@ -94,7 +94,6 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 	for _, w := range []int{1, 8} {
 		steps := []func() error{
 			func() error { return add(appendSingles(ctx, store, caseOurs, w, events)) },
-			func() error { return add(appendSingles(ctx, quiet, caseOursQuiet, w, events)) },
 			func() error { return add(mdb.write(ctx, caseMDBSame, w, events, false)) },
 			func() error { return add(mdb.write(ctx, caseMDBSpread, w, events, true)) },
 			func() error { return add(plainInserts(ctx, ours.Pool, w, events)) },
@@ -104,6 +103,14 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 				return err
 			}
 		}
+	}
+	for _, w := range []int{1, 8} {
+		with, without, err := interleaved(ctx, store, quiet, w, events, 4)
+		if err != nil {
+			return fmt.Errorf("interleaved appends (%d writers): %w", w, err)
+		}
+		_, _ = add(with, nil), add(without, nil) // add fails only on the error given
+
 	}
 	for _, w := range []int{1, 8} {
 		if err := add(appendBatches(ctx, store, caseOursBatch, w, batched, batch)); err != nil {
