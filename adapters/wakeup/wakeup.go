@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -182,4 +184,25 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// WakeAll wakes every follower of every instance on pool's database once.
+// It is for writers that run no Wakeups of their own — the command-line
+// tools — after their commits, so that a running service picks their writes
+// up at once rather than at its fallback poll. An error only leaves that to
+// the fallback poll.
+func WakeAll(ctx context.Context, pool *pgxpool.Pool) error {
+	cols := []string{"set_config('synchronous_commit', 'off', true)"}
+	args := make([]any, 0, len(channels))
+	for _, ch := range channels {
+		args = append(args, string(ch))
+		// No instance sends "-"; position 0 is readable at once.
+		cols = append(cols, fmt.Sprintf("pg_notify($%d, '-')", len(args)))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := pool.Exec(ctx, "SELECT "+strings.Join(cols, ", "), args...); err != nil {
+		return fmt.Errorf("wake running services: %w", err)
+	}
+	return nil
 }

@@ -138,3 +138,15 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'L
 	}
 	await(t, s.work, "work notification after reconnecting")
 }
+
+// A command-line tool, which runs no Wakeups, wakes every follower of a
+// running service after its writes.
+func TestWakeAllFromACommand(t *testing.T) {
+	_, s := start(t)
+	if err := wakeup.WakeAll(context.Background(), db.Pool); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]chan struct{}{"events": s.events, "work": s.work, "read models": s.readModels} {
+		await(t, c, name+" wake-up from a command")
+	}
+}

@@ -128,7 +128,11 @@ func (a *app) withPool(fn func(*pgxpool.Pool) error) error {
 	if err := requireMigrated(a.ctx, pool); err != nil {
 		return err
 	}
-	return fn(pool)
+	if err := fn(pool); err != nil {
+		return err
+	}
+	wakeServices(a.ctx, pool)
+	return nil
 }
 
 func newEventsExportCmd(a *app) *cobra.Command {
