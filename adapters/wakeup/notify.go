@@ -9,9 +9,8 @@ import (
 	"time"
 )
 
-// post queues payload on ch for the other instances; a later payload on the
-// same channel replaces one not yet sent (the last position covers the
-// earlier ones).
+// post queues payload on ch for the other instances; one notification per
+// channel and window covers every poke since the last.
 func (w *Wakeups) post(ch Channel, payload string) {
 	w.outMu.Lock()
 	w.outbox[ch] = payload

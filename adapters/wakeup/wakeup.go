@@ -55,8 +55,9 @@ type Wakeups struct {
 	mu        sync.Mutex
 	listeners map[Channel][]func()
 
-	outMu  sync.Mutex
-	outbox map[Channel]string
+	outMu       sync.Mutex
+	outbox      map[Channel]string
+	outPosition int64 // the highest position announced
 	// kick tells pump there is something to send or a position to watch.
 	kick chan struct{}
 
@@ -72,7 +73,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Wakeups, error) {
 	}
 	id := make([]byte, 8)
 	if _, err := rand.Read(id); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wakeup.New: instance id: %w", err)
 	}
 	w := &Wakeups{
 		pool: pool, coalesce: cfg.Coalesce, log: cfg.Logger, id: hex.EncodeToString(id),
@@ -110,7 +111,13 @@ func (w *Wakeups) on(ch Channel, fn func()) {
 // block and costs the caller no round trip.
 func (w *Wakeups) Appended(position int64) {
 	w.horizon.await(position)
-	w.post(EventsChannel, w.id+" "+formatPosition(position))
+	w.outMu.Lock()
+	// Positions of concurrent appends arrive in any order: announce the
+	// highest: once it is readable, so is every lower one.
+	w.outPosition = max(w.outPosition, position)
+	w.outbox[EventsChannel] = w.id + " " + formatPosition(w.outPosition)
+	w.outMu.Unlock()
+	kick(w.kick)
 }
 
 // announced is a notification of appended events from another instance.
