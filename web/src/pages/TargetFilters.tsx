@@ -106,7 +106,7 @@ export function TargetFilters({ searchRef }: { searchRef: RefObject<HTMLInputEle
               >
                 {t.name}
                 {stats.data?.by_tier?.[t.value] != null && (
-                  <span aria-hidden="true" className="ml-1 text-xs opacity-70">
+                  <span aria-hidden="true" className={'ml-1 text-xs' + (on ? '' : ' text-gray-600 dark:text-gray-300')}>
                     {stats.data.by_tier[t.value]}
                   </span>
                 )}

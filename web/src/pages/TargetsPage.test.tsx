@@ -182,40 +182,44 @@ describe('Targets page', () => {
   })
 
   it('loads the next page as the list scrolls, by the API cursor when it gives one', async () => {
-    const page1 = Array.from({ length: 100 }, (_, i) => target(`site${String(i).padStart(3, '0')}.com`, 90, 1))
+    const page1 = Array.from({ length: 200 }, (_, i) => target(`site${String(i).padStart(3, '0')}.com`, 90, 1))
     const page2 = [target('last.com', 10, 4)]
     const calls = mockAPI((c) => {
       if (c.url.pathname === '/api/stats') return { body: stats }
       if (c.url.pathname !== '/api/targets') return undefined
       return c.url.searchParams.get('cursor') === 'abc'
-        ? { body: { data: page2, pagination: { per_page: 100, total: 101, next_cursor: null } } }
-        : { body: { data: page1, pagination: { per_page: 100, total: 101, next_cursor: 'abc' } } }
+        ? { body: { data: page2, pagination: { per_page: 200, total: 201, next_cursor: null } } }
+        : { body: { data: page1, pagination: { per_page: 200, total: 201, next_cursor: 'abc' } } }
     })
     renderApp('/')
-    // The virtual window reaches the end of the first page's rows in a
-    // tall viewport only after scrolling; with the jsdom 800 px assumption
-    // it renders ~30 rows, so scroll the container to the bottom.
+    // An 800 px window shows ~30 of the 200 rows: the next page waits
+    // until the view comes within half a page of the end.
     const table = await screen.findByRole('table', { name: 'Targets' })
     await waitFor(() => expect(within(table).getAllByTestId('target-row').length).toBeGreaterThan(10))
+    expect(within(table).getAllByTestId('target-row').length).toBeLessThan(60)
+    expect(listCalls(calls)).toHaveLength(1)
     const scroller = table.parentElement!
-    Object.defineProperty(scroller, 'scrollTop', { value: 100 * 41, configurable: true })
+    Object.defineProperty(scroller, 'scrollTop', { value: 150 * 41, configurable: true })
     fireEvent.scroll(scroller)
     await waitFor(() => expect(listCalls(calls).some((c) => c.url.searchParams.get('cursor') === 'abc')).toBe(true))
-    expect(screen.getByTestId('target-count')).toHaveTextContent('101 targets')
+    expect(screen.getByTestId('target-count')).toHaveTextContent('201 targets')
+    // The rows in view are those of the scrolled-to place.
+    await waitFor(() => expect(within(table).getAllByTestId('target-row')[0]).not.toHaveAttribute('data-domain', 'site000.com'))
   })
 
   it('asks for the next page by number when the API pages by number', async () => {
-    const page = (n: number) => Array.from({ length: 100 }, (_, i) => target(`p${n}-${i}.com`, 50, 3))
+    const page = (n: number) => Array.from({ length: 200 }, (_, i) => target(`p${n}-${i}.com`, 50, 3))
     const calls = mockAPI((c) => {
       if (c.url.pathname === '/api/stats') return { body: stats }
       if (c.url.pathname !== '/api/targets') return undefined
       const n = Number(c.url.searchParams.get('page') ?? '1')
-      return { body: { data: page(n), pagination: { page: n, per_page: 100, total: 250, total_pages: 3 } } }
+      return { body: { data: page(n), pagination: { page: n, per_page: 200, total: 500, total_pages: 3 } } }
     })
     renderApp('/')
     const table = await screen.findByRole('table', { name: 'Targets' })
     await waitFor(() => expect(within(table).getAllByTestId('target-row').length).toBeGreaterThan(10))
-    Object.defineProperty(table.parentElement!, 'scrollTop', { value: 99 * 41, configurable: true })
+    expect(listCalls(calls)).toHaveLength(1)
+    Object.defineProperty(table.parentElement!, 'scrollTop', { value: 150 * 41, configurable: true })
     fireEvent.scroll(table.parentElement!)
     await waitFor(() => expect(listCalls(calls).some((c) => c.url.searchParams.get('page') === '2')).toBe(true))
     expect(listCalls(calls)[0].url.searchParams.has('page')).toBe(false)

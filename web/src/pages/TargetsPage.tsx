@@ -134,15 +134,6 @@ export function TargetsPage() {
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.data) ?? [], [list.data])
   const total = list.data?.pages[0]?.pagination.total ?? null
 
-  const table = useReactTable({
-    data: rows,
-    columns,
-    getCoreRowModel: getCoreRowModel(),
-    manualSorting: true,
-    state: { sorting: [{ id: sort.sort, desc: sort.order === 'desc' }], columnVisibility: wide ? {} : narrowHidden },
-  })
-  const tableRows = table.getRowModel().rows
-
   const virtualizer = useVirtualizer({
     count: rows.length + (list.hasNextPage ? 1 : 0),
     getScrollElement: () => scrollRef.current,
@@ -153,13 +144,28 @@ export function TargetsPage() {
     initialRect: { width: 1200, height: 800 },
   })
   const items = virtualizer.getVirtualItems()
-
-  // Ask for the next page when the rows in view come near the end of
-  // those loaded.
+  const firstIndex = items.length ? items[0].index : 0
   const lastIndex = items.length ? items[items.length - 1].index : -1
+
+  // The table model holds only the rows in the virtual window: with
+  // 100,000 rows loaded, a model of all of them would be rebuilt on every
+  // new page. Row i of the list is visibleRows[i - firstIndex].
+  const windowRows = useMemo(() => rows.slice(firstIndex, lastIndex + 1), [rows, firstIndex, lastIndex])
+  const table = useReactTable({
+    data: windowRows,
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => r.domain,
+    manualSorting: true,
+    state: { sorting: [{ id: sort.sort, desc: sort.order === 'desc' }], columnVisibility: wide ? {} : narrowHidden },
+  })
+  const visibleRows = table.getRowModel().rows
+
+  // Ask for the next page while the rows in view are still half a page
+  // from the end of those loaded, so a steady scroll rarely waits.
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list
   useEffect(() => {
-    if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - 20) void fetchNextPage()
+    if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - PAGE_SIZE / 2) void fetchNextPage()
   }, [lastIndex, rows.length, hasNextPage, isFetchingNextPage, fetchNextPage])
 
   // A new view starts at its top with no active row.
@@ -324,7 +330,7 @@ export function TargetsPage() {
                 </tr>
               )}
               {items.map((vi) => {
-                const row = tableRows[vi.index]
+                const row = visibleRows[vi.index - firstIndex]
                 if (!row) {
                   return (
                     <tr key="loader" aria-hidden="true" style={{ height: ROW_HEIGHT }}>
