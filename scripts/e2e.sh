@@ -110,12 +110,11 @@ start_stack() {
   set -a
   # shellcheck disable=SC1091
   . "$artifacts/fixtures.env"
-  DATABASE_URL=$db_url
-  HTTP_ADDR=127.0.0.1:0
-  ENVIRONMENT=development
-  BUILTWITH_API_KEY=e2e SIMILARWEB_API_KEY=e2e
-  API_KEY_SALT=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   set +a
+  export DATABASE_URL=$db_url HTTP_ADDR=127.0.0.1:0 ENVIRONMENT=development
+  export BUILTWITH_API_KEY=e2e SIMILARWEB_API_KEY=e2e
+  API_KEY_SALT=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  export API_KEY_SALT
 
   "$bin" migrate up >"$artifacts/migrate.log" 2>&1 || { cat "$artifacts/migrate.log" >&2; exit 1; }
   # E2E_DEMO_ROWS (legacy rows to generate) makes a longer list for the
@@ -145,7 +144,7 @@ start_stack() {
   # The list is a projection: wait until it holds the whole import.
   projected() {
     curl -fsS --max-time 2 -H "X-API-Key: $E2E_API_KEY" "$E2E_BASE_URL/api/stats" 2>/dev/null |
-      grep -q "\"total\":$total[,}]"
+      grep -q "\"total\":${total}[,}]"
   }
   wait_for "the $total demo targets to be projected" 3000 projected || exit 1
   log "serving on $E2E_BASE_URL (database $db_name)"
