@@ -19,6 +19,23 @@ type EventStore interface {
 	AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error)
 }
 
+// SnapshotStore keeps snapshots of long streams' aggregates. A store that
+// implements it next to EventStore lets the repository load a target or a
+// requester from its snapshot and the events after it, in one round trip,
+// instead of reading the whole stream. Snapshots are a cache: the
+// repository checks each one (domain.LoadTargetFrom, LoadRequesterFrom) and
+// folds the whole stream when it cannot use it, and decisions are saved with
+// the expected version the events give, as always.
+type SnapshotStore interface {
+	// ReadFromSnapshot returns stream's snapshot in format, if the event it
+	// names is stored at its version (else nil), and up to limit events
+	// after it (after version 0 without one), read at one instant.
+	ReadFromSnapshot(ctx context.Context, stream, format string, limit int) (*domain.Snapshot, []domain.RecordedEvent, error)
+	// SaveSnapshot stores a snapshot unless the stream has a newer usable
+	// one in the same format.
+	SaveSnapshot(ctx context.Context, s domain.Snapshot) error
+}
+
 // Clock returns the current time; tests pass a fixed one.
 type Clock func() time.Time
 
@@ -28,25 +45,49 @@ type Clock func() time.Time
 // expected versions, and retries a decision that lost a race.
 type Repository struct {
 	store EventStore
+	// snaps is the store's SnapshotStore side, nil when it has none (a
+	// store bound to a caller's transaction reads whole streams).
+	snaps SnapshotStore
 	page  int
+	// snapshotAfter is how many events a load folds beyond the snapshot it
+	// started from (or from the start) before it stores a new snapshot.
+	snapshotAfter int
 }
 
-// NewRepository returns a repository over store.
+// NewRepository returns a repository over store; it loads targets and
+// requesters from snapshots when store is also a SnapshotStore.
 func NewRepository(store EventStore) Repository {
 	if store == nil {
 		panic("commands.NewRepository: nil store")
 	}
-	return Repository{store: store, page: defaultReadPage}
+	snaps, _ := store.(SnapshotStore)
+	return Repository{store: store, snaps: snaps, page: defaultReadPage, snapshotAfter: DefaultSnapshotAfter}
 }
 
 const defaultReadPage = 1000
 
+// DefaultSnapshotAfter: a load that folds this many events beyond its
+// snapshot stores a new one. Writing it costs a round trip once per that
+// many events; reading the events after a snapshot costs little per event,
+// so the tail stays short without snapshotting on every load.
+const DefaultSnapshotAfter = 32
+
+// WithoutSnapshots returns the repository reading whole streams, as a store
+// without snapshots does: the baseline the snapshot path is measured
+// against, and the reference its tests compare with.
+func (r Repository) WithoutSnapshots() Repository {
+	r.snaps = nil
+	return r
+}
+
 // Events reads a whole stream, page by page.
 func (r Repository) Events(ctx context.Context, stream string) ([]domain.RecordedEvent, error) {
-	var (
-		all   []domain.RecordedEvent
-		after int64
-	)
+	return r.rest(ctx, stream, nil, 0)
+}
+
+// rest reads the pages of stream after version after and appends them to
+// all.
+func (r Repository) rest(ctx context.Context, stream string, all []domain.RecordedEvent, after int64) ([]domain.RecordedEvent, error) {
 	for {
 		page, err := r.store.ReadStream(ctx, stream, after, r.page)
 		if err != nil {
@@ -62,11 +103,13 @@ func (r Repository) Events(ctx context.Context, stream string) ([]domain.Recorde
 
 // Target loads a target; one never seen is a new, empty target.
 func (r Repository) Target(ctx context.Context, d domain.Domain) (*domain.Target, error) {
-	evs, err := r.Events(ctx, domain.TargetStream(d))
-	if err != nil {
-		return nil, err
-	}
-	return domain.LoadTarget(d, evs)
+	return loadSnapshotted(ctx, r, domain.TargetStream(d), domain.TargetSnapshotFormat, snapshotFold[*domain.Target]{
+		full: func(evs []domain.RecordedEvent) (*domain.Target, error) { return domain.LoadTarget(d, evs) },
+		from: func(s domain.Snapshot, tail []domain.RecordedEvent) (*domain.Target, error) {
+			return domain.LoadTargetFrom(d, s, tail)
+		},
+		snapshot: func(t *domain.Target) (domain.Snapshot, error) { return t.Snapshot() },
+	})
 }
 
 // Job loads an enrichment job.
@@ -78,13 +121,16 @@ func (r Repository) Job(ctx context.Context, id uuid.UUID) (*domain.Job, error) 
 	return domain.LoadJob(evs)
 }
 
-// Requester loads a requester's jobs in flight.
+// Requester loads a requester's jobs in flight and today's count.
 func (r Repository) Requester(ctx context.Context, who string) (*domain.Requester, error) {
-	evs, err := r.Events(ctx, domain.RequesterStream(who))
-	if err != nil {
-		return nil, err
-	}
-	return domain.LoadRequester(evs)
+	stream := domain.RequesterStream(who)
+	return loadSnapshotted(ctx, r, stream, domain.RequesterSnapshotFormat, snapshotFold[*domain.Requester]{
+		full: domain.LoadRequester,
+		from: func(s domain.Snapshot, tail []domain.RecordedEvent) (*domain.Requester, error) {
+			return domain.LoadRequesterFrom(stream, s, tail)
+		},
+		snapshot: func(q *domain.Requester) (domain.Snapshot, error) { return q.Snapshot(stream) },
+	})
 }
 
 // ImportBatch loads an import batch.

@@ -147,3 +147,13 @@ type ProviderQuotum struct {
 	Day      pgtype.Date
 	Used     int32
 }
+
+type StreamSnapshot struct {
+	StreamID      string
+	StreamVersion int64
+	EventID       uuid.UUID
+	Format        string
+	State         []byte
+	Digest        []byte
+	TakenAt       time.Time
+}
