@@ -11,13 +11,14 @@
 -- event schema versions it was folded with; a reader asks for its own
 -- format, so a snapshot written by another build is ignored too. digest
 -- (SHA-256 over stream, version, event id, format and state) detects a
--- state changed after it was written.
+-- state changed after it was written; state is json, not jsonb, so that it
+-- reads back byte for byte as it was sealed.
 CREATE TABLE stream_snapshots (
     stream_id      text        PRIMARY KEY,
     stream_version bigint      NOT NULL CHECK (stream_version >= 1),
     event_id       uuid        NOT NULL,
     format         text        NOT NULL,
-    state          jsonb       NOT NULL,
+    state          json        NOT NULL,
     digest         bytea       NOT NULL,
     taken_at       timestamptz NOT NULL DEFAULT now()
 );

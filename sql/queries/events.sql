@@ -127,7 +127,7 @@ WITH snap AS (
 )
 SELECT base.version AS snapshot_version,
        COALESCE((SELECT snap.event_id FROM snap), '00000000-0000-0000-0000-000000000000'::uuid)::uuid AS snapshot_event_id,
-       (CASE WHEN COALESCE(numbered.n, 1) = 1 THEN (SELECT snap.state FROM snap) END)::jsonb AS snapshot_state,
+       (CASE WHEN COALESCE(numbered.n, 1) = 1 THEN (SELECT snap.state FROM snap) END)::json AS snapshot_state,
        (CASE WHEN COALESCE(numbered.n, 1) = 1 THEN (SELECT snap.digest FROM snap) END)::bytea AS snapshot_digest,
        COALESCE(numbered.position, 0)::bigint AS position,
        COALESCE(numbered.stream_id, '')::text AS stream_id,
