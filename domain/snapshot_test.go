@@ -234,7 +234,9 @@ func TestUnusableSnapshotsAreRefused(t *testing.T) {
 		change func(s *Snapshot)
 		tail   []RecordedEvent
 	}{
-		{"state altered", func(s *Snapshot) { s.State = bytes.Replace(s.State, []byte(`"started_n":`), []byte(`"started_n":1`), 1) }, evs[100:]},
+		{"state altered", func(s *Snapshot) {
+			s.State = bytes.Replace(s.State, []byte(`"started_n":`), []byte(`"started_n":1`), 1)
+		}, evs[100:]},
 		{"version altered", func(s *Snapshot) { s.Version-- }, evs[99:]},
 		{"event id altered", func(s *Snapshot) { s.EventID = uuid.New() }, evs[100:]},
 		{"no digest", func(s *Snapshot) { s.Digest = nil }, evs[100:]},
