@@ -1,0 +1,213 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/commands"
+	"github.com/partnerforge/partnerforge/domain"
+)
+
+// BenchmarkOpenJob opens enrichment jobs on long streams — a requester who
+// opened requesterEvents jobs today, targets with targetEvents events each
+// (an import and a dozen finished jobs with their scores) — with the
+// repository as serve wires it (snapshots) and, in the same run, reading
+// whole streams as before (the baseline). Openings alternate between the
+// two, one by one and then from eight concurrent clients (each its own
+// requester, as in a burst of many users), so both see the same server at
+// the same moment. It prints both latencies and their
+// ratios; the snapshots of the "after" streams exist beforehand, as they do
+// once streams grew through the repository.
+//
+//	go test -run '^$' -bench OpenJob -benchtime 1x ./adapters/postgres
+func BenchmarkOpenJob(b *testing.B) {
+	const (
+		requesterEvents = 400
+		targetEvents    = 40
+		opens           = 200 // per mode and client layout
+		maxClients      = 8
+	)
+	ctx := context.Background()
+	store := postgres.NewEventStore(db.Pool)
+	score := goldenPayload(b, "ScoreComputed.v2.json")
+	opened := goldenPayload(b, "EnrichmentJobOpened.v1.json")
+	closed := goldenPayload(b, "EnrichmentJobClosed.v1.json")
+	imported := goldenPayload(b, "TargetImported.v1.json")
+	run := uuid.NewString()[:8]
+
+	seedTarget := func(d domain.Domain) {
+		evs := []domain.EventData{withJob(b, domain.TypeTargetImported, 1, imported, uuid.Nil)}
+		for len(evs)+3 <= targetEvents {
+			job := uuid.New()
+			evs = append(evs, withJob(b, domain.TypeEnrichmentJobOpened, 1, opened, job),
+				withJob(b, domain.TypeScoreComputed, 2, score, job),
+				withJob(b, domain.TypeEnrichmentJobClosed, 1, closed, job))
+		}
+		if _, err := store.Append(ctx, domain.TargetStream(d), domain.NoStream, evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	seedRequester := func(who string) {
+		now := time.Now()
+		evs := make([]domain.EventData, requesterEvents)
+		for i := range evs {
+			var err error
+			job := uuid.New()
+			var e domain.Event = domain.RequesterJobStarted{Requester: who, JobID: job, Domain: domain.MustParseDomain("earlier.example.com"), ExpiresAt: now.Add(time.Hour), StartedAt: now}
+			if i%2 == 1 {
+				e = domain.RequesterJobEnded{Requester: who, JobID: job}
+			}
+			if evs[i], err = domain.Encode(e, domain.Metadata{Actor: who}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := store.Append(ctx, domain.RequesterStream(who), domain.NoStream, evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	type mode struct {
+		name    string
+		handler *commands.RequestEnrichmentHandler
+		repo    commands.Repository
+		who     []string // one requester per client
+		targets []domain.Domain
+		next    int
+		mu      sync.Mutex
+	}
+	newMode := func(name string, es commands.EventStore) *mode {
+		m := &mode{name: name, repo: commands.NewRepository(es)}
+		// No in-flight or daily limit: the benchmark opens hundreds.
+		m.handler = commands.NewRequestEnrichmentHandler(es, domain.DefaultEnrichmentPolicy, 1<<30, time.Now)
+		for c := range maxClients {
+			m.who = append(m.who, fmt.Sprintf("%s-%d-%s@example.com", name, c, run))
+			seedRequester(m.who[c])
+		}
+		for i := range 2 * opens {
+			d := domain.MustParseDomain(fmt.Sprintf("%s-%s-%d.example.com", name, run, i))
+			seedTarget(d)
+			m.targets = append(m.targets, d)
+		}
+		return m
+	}
+	// The baseline hides the store's snapshot side: whole streams, as before.
+	before := newMode("whole", struct{ commands.EventStore }{store})
+	after := newMode("snapshot", store)
+	// Snapshots as they stand in steady state: one load of each stream.
+	for _, who := range after.who {
+		if _, err := after.repo.Requester(ctx, who); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, d := range after.targets {
+		if _, err := after.repo.Target(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	open := func(m *mode, client int) time.Duration {
+		m.mu.Lock()
+		d := m.targets[m.next]
+		m.next++
+		m.mu.Unlock()
+		start := time.Now()
+		acc, err := m.handler.Handle(ctx, commands.RequestEnrichment{Domain: d, RequestedBy: m.who[client]})
+		took := time.Since(start)
+		if err != nil || acc.Reused != domain.NewJob {
+			b.Fatalf("%s: open %s: %+v, %v", m.name, d, acc, err)
+		}
+		return took
+	}
+	// Warm both paths (prepared statements, pool connections).
+	for range 5 {
+		open(before, 0)
+		open(after, 0)
+	}
+
+	b.ResetTimer()
+	for range b.N {
+		for _, clients := range []int{1, maxClients} {
+			var (
+				mu   sync.Mutex
+				took = map[string][]time.Duration{}
+				wg   sync.WaitGroup
+			)
+			per := (opens - 5) / clients
+			for c := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range per {
+						first, second := before, after
+						if (i+c)%2 == 1 {
+							first, second = after, before
+						}
+						t1, t2 := open(first, c), open(second, c)
+						mu.Lock()
+						took[first.name] = append(took[first.name], t1)
+						took[second.name] = append(took[second.name], t2)
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			wb, wa := summarize(took[before.name]), summarize(took[after.name])
+			b.Logf("%d client(s), %d opens each way: whole streams mean %.2f p50 %.2f p99 %.2f ms; snapshots mean %.2f p50 %.2f p99 %.2f ms; "+
+				"ratio whole÷snapshot mean %.2f× p99 %.2f×",
+				clients, len(took[after.name]), wb.mean, wb.p50, wb.p99, wa.mean, wa.p50, wa.p99, wb.mean/wa.mean, wb.p99/wa.p99)
+			b.ReportMetric(wb.mean/wa.mean, fmt.Sprintf("ratio-mean-%dc", clients))
+			b.ReportMetric(wa.p99, fmt.Sprintf("snapshot-p99-ms-%dc", clients))
+			b.ReportMetric(wb.p99, fmt.Sprintf("whole-p99-ms-%dc", clients))
+			// The next layout opens fresh targets.
+			before.next, after.next = opens, opens
+		}
+		before.next, after.next = 0, 0
+	}
+}
+
+type latencies struct{ mean, p50, p99 float64 }
+
+func summarize(d []time.Duration) latencies {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	var sum time.Duration
+	for _, x := range s {
+		sum += x
+	}
+	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
+	return latencies{mean: ms(sum / time.Duration(len(s))), p50: ms(s[len(s)/2]), p99: ms(s[(len(s)*99)/100])}
+}
+
+func goldenPayload(b *testing.B, file string) map[string]any {
+	b.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "domain", "testdata", "events", file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(data, &p); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func withJob(b *testing.B, typ string, version int, payload map[string]any, job uuid.UUID) domain.EventData {
+	b.Helper()
+	if job != uuid.Nil {
+		payload["job_id"] = job.String()
+	}
+	data, err := json.Marshal(payload)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return domain.EventData{ID: uuid.New(), Type: typ, SchemaVersion: version, Data: data}
+}
