@@ -180,10 +180,10 @@ done >"$work/mixed.targets"
 for i in $(seq 0 999); do enrich "${domains[$((i % n))]}" "$((i % 100))"; done >"$work/enrich.targets"
 
 results=()
-attack() { # name targets-file vegeta-rate-flags...
+attack() { # name targets-file vegeta-rate-flags... (a -duration among them wins)
   local name=$1 file=$2
   shift 2
-  log "$name for $duration"
+  log "$name"
   "$vegeta" attack -targets="$file" -duration="$duration" -timeout=10s -keepalive=true "$@" \
     >"$work/$name.bin"
   "$vegeta" report -type=json <"$work/$name.bin" >"$work/$name.json"
