@@ -27,10 +27,11 @@ type EventStore interface {
 // folds the whole stream when it cannot use it, and decisions are saved with
 // the expected version the events give, as always.
 type SnapshotStore interface {
-	// ReadFromSnapshot returns stream's snapshot in format, if the event it
-	// names is stored at its version (else nil), and up to limit events
-	// after it (after version 0 without one), read at one instant.
-	ReadFromSnapshot(ctx context.Context, stream, format string, limit int) (*domain.Snapshot, []domain.RecordedEvent, error)
+	// ReadFromSnapshots returns, for each read, the stream's snapshot in its
+	// format if the event it names is stored at its version (else nil), and
+	// up to limit events after it (after version 0 without one), each
+	// stream read at one instant and all of them in one round trip.
+	ReadFromSnapshots(ctx context.Context, limit int, reads ...domain.SnapshotRead) ([]domain.StreamTail, error)
 	// SaveSnapshot stores a snapshot unless the stream has a newer usable
 	// one in the same format.
 	SaveSnapshot(ctx context.Context, s domain.Snapshot) error
@@ -103,13 +104,32 @@ func (r Repository) rest(ctx context.Context, stream string, all []domain.Record
 
 // Target loads a target; one never seen is a new, empty target.
 func (r Repository) Target(ctx context.Context, d domain.Domain) (*domain.Target, error) {
-	return loadSnapshotted(ctx, r, domain.TargetStream(d), domain.TargetSnapshotFormat, snapshotFold[*domain.Target]{
-		full: func(evs []domain.RecordedEvent) (*domain.Target, error) { return domain.LoadTarget(d, evs) },
-		from: func(s domain.Snapshot, tail []domain.RecordedEvent) (*domain.Target, error) {
-			return domain.LoadTargetFrom(d, s, tail)
-		},
-		snapshot: func(t *domain.Target) (domain.Snapshot, error) { return t.Snapshot() },
-	})
+	tails, err := r.readTails(ctx, domain.SnapshotRead{Stream: domain.TargetStream(d), Format: domain.TargetSnapshotFormat})
+	if err != nil {
+		return nil, err
+	}
+	return foldSnapshotted(ctx, r, domain.TargetStream(d), tails[0], targetFold(d))
+}
+
+// TargetAndRequester loads a target and a requester — what opening a job
+// needs — reading both streams in one round trip when the store keeps
+// snapshots.
+func (r Repository) TargetAndRequester(ctx context.Context, d domain.Domain, who string) (*domain.Target, *domain.Requester, error) {
+	tails, err := r.readTails(ctx,
+		domain.SnapshotRead{Stream: domain.TargetStream(d), Format: domain.TargetSnapshotFormat},
+		domain.SnapshotRead{Stream: domain.RequesterStream(who), Format: domain.RequesterSnapshotFormat})
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := foldSnapshotted(ctx, r, domain.TargetStream(d), tails[0], targetFold(d))
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := foldSnapshotted(ctx, r, domain.RequesterStream(who), tails[1], requesterFold(who))
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, q, nil
 }
 
 // Job loads an enrichment job.
@@ -123,14 +143,11 @@ func (r Repository) Job(ctx context.Context, id uuid.UUID) (*domain.Job, error) 
 
 // Requester loads a requester's jobs in flight and today's count.
 func (r Repository) Requester(ctx context.Context, who string) (*domain.Requester, error) {
-	stream := domain.RequesterStream(who)
-	return loadSnapshotted(ctx, r, stream, domain.RequesterSnapshotFormat, snapshotFold[*domain.Requester]{
-		full: domain.LoadRequester,
-		from: func(s domain.Snapshot, tail []domain.RecordedEvent) (*domain.Requester, error) {
-			return domain.LoadRequesterFrom(stream, s, tail)
-		},
-		snapshot: func(q *domain.Requester) (domain.Snapshot, error) { return q.Snapshot(stream) },
-	})
+	tails, err := r.readTails(ctx, domain.SnapshotRead{Stream: domain.RequesterStream(who), Format: domain.RequesterSnapshotFormat})
+	if err != nil {
+		return nil, err
+	}
+	return foldSnapshotted(ctx, r, domain.RequesterStream(who), tails[0], requesterFold(who))
 }
 
 // ImportBatch loads an import batch.

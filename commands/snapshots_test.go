@@ -22,10 +22,7 @@ func TestRepositoryKeepsSnapshotsOfLongStreams(t *testing.T) {
 	stream := domain.RequesterStream(who)
 	snapshotVersion := func() int64 {
 		t.Helper()
-		snap, _, err := w.store.ReadFromSnapshot(ctx, stream, domain.RequesterSnapshotFormat, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
+		snap := w.snapshot(stream, domain.RequesterSnapshotFormat)
 		if snap == nil {
 			return 0
 		}
@@ -62,9 +59,9 @@ func TestRepositoryKeepsSnapshotsOfLongStreams(t *testing.T) {
 
 	// An altered snapshot (its digest no longer matches) is not used, and
 	// the load that folded the whole stream replaces it.
-	snap, _, err := w.store.ReadFromSnapshot(ctx, stream, domain.RequesterSnapshotFormat, 1000)
-	if err != nil || snap == nil {
-		t.Fatalf("snapshot %v, %v", snap, err)
+	snap := w.snapshot(stream, domain.RequesterSnapshotFormat)
+	if snap == nil {
+		t.Fatal("no snapshot")
 	}
 	altered := *snap
 	altered.State = []byte(`{"open":{},"day":"2026-03-02T00:00:00Z","started_n":0}`)
@@ -79,7 +76,7 @@ func TestRepositoryKeepsSnapshotsOfLongStreams(t *testing.T) {
 	if v := snapshotVersion(); v != int64(commands.DefaultSnapshotAfter+3) {
 		t.Fatalf("snapshot at %d, want it replaced at the head", v)
 	}
-	replaced, _, _ := w.store.ReadFromSnapshot(ctx, stream, domain.RequesterSnapshotFormat, 1000)
+	replaced := w.snapshot(stream, domain.RequesterSnapshotFormat)
 	if _, err := domain.LoadRequesterFrom(stream, *replaced, nil); err != nil {
 		t.Fatalf("the replacement is unusable: %v", err)
 	}
@@ -98,9 +95,8 @@ func TestTargetLoadedFromSnapshotDecidesTheSame(t *testing.T) {
 		w.run("costco.com", true, nil, nil)
 		w.now = w.now.Add(time.Minute)
 	}
-	snap, _, err := w.store.ReadFromSnapshot(ctx, domain.TargetStream(d), domain.TargetSnapshotFormat, 1000)
-	if err != nil || snap == nil {
-		t.Fatalf("no target snapshot: %v", err)
+	if w.snapshot(domain.TargetStream(d), domain.TargetSnapshotFormat) == nil {
+		t.Fatal("no target snapshot")
 	}
 	repo := commands.NewRepository(w.store)
 	from, err := repo.Target(ctx, d)
@@ -125,6 +121,16 @@ func TestTargetLoadedFromSnapshotDecidesTheSame(t *testing.T) {
 	if from.Version() != whole.Version() {
 		t.Fatalf("version %d from the snapshot, %d from the stream", from.Version(), whole.Version())
 	}
+}
+
+// snapshot is the stream's usable snapshot in format, nil when none.
+func (w *world) snapshot(stream, format string) *domain.Snapshot {
+	w.t.Helper()
+	tails, err := w.store.ReadFromSnapshots(context.Background(), 1000, domain.SnapshotRead{Stream: stream, Format: format})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return tails[0].Snapshot
 }
 
 func repeat(t time.Time, n int) []time.Time {

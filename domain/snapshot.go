@@ -91,3 +91,16 @@ func SnapshotFormat(aggregate string, shape int) string {
 	}
 	return b.String()
 }
+
+// SnapshotRead asks for a stream from its snapshot in a format.
+type SnapshotRead struct {
+	Stream, Format string
+}
+
+// StreamTail is a stream as read from its snapshot: the snapshot, when the
+// event it names is stored at its version (else nil), and the events after
+// it (from the stream's start without one).
+type StreamTail struct {
+	Snapshot *Snapshot
+	Events   []RecordedEvent
+}

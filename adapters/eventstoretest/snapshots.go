@@ -13,7 +13,7 @@ import (
 // SnapshotStore is the contract of a store that also keeps snapshots.
 type SnapshotStore interface {
 	Store
-	ReadFromSnapshot(ctx context.Context, stream, format string, limit int) (*domain.Snapshot, []domain.RecordedEvent, error)
+	ReadFromSnapshots(ctx context.Context, limit int, reads ...domain.SnapshotRead) ([]domain.StreamTail, error)
 	SaveSnapshot(ctx context.Context, s domain.Snapshot) error
 }
 
@@ -50,10 +50,14 @@ func RunSnapshots(t *testing.T, store SnapshotStore) {
 	}
 	read := func(t *testing.T, stream, format string, limit int) (*domain.Snapshot, []int64) {
 		t.Helper()
-		snap, tail, err := store.ReadFromSnapshot(ctx, stream, format, limit)
+		tails, err := store.ReadFromSnapshots(ctx, limit, domain.SnapshotRead{Stream: stream, Format: format})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(tails) != 1 {
+			t.Fatalf("%d tails for one read", len(tails))
+		}
+		snap, tail := tails[0].Snapshot, tails[0].Events
 		versions := make([]int64, len(tail))
 		for i, e := range tail {
 			if e.StreamID != stream || e.ID == uuid.Nil {
@@ -134,6 +138,45 @@ func RunSnapshots(t *testing.T, store SnapshotStore) {
 				}
 				equalVersions(t, tail, 1, 4)
 			})
+		}
+	})
+	t.Run("several streams in one call, each as asked", func(t *testing.T) {
+		a, aEvs := given(t, 5)
+		b, _ := given(t, 3)
+		c, cEvs := given(t, 4)
+		for _, s := range []domain.Snapshot{snapshotAt(a, aEvs, 2, `{"a":2}`), snapshotAt(c, cEvs, 4, `{"c":4}`)} {
+			if err := store.SaveSnapshot(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tails, err := store.ReadFromSnapshots(ctx, 100,
+			domain.SnapshotRead{Stream: a, Format: format}, domain.SnapshotRead{Stream: b, Format: format},
+			domain.SnapshotRead{Stream: c, Format: "contract/2"}, domain.SnapshotRead{Stream: c, Format: format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type got struct {
+			snapshot    int64
+			first, last int64
+			n           int
+		}
+		summary := make([]got, len(tails))
+		for i, tl := range tails {
+			if tl.Snapshot != nil {
+				summary[i].snapshot = tl.Snapshot.Version
+			}
+			if n := len(tl.Events); n > 0 {
+				summary[i].first, summary[i].last, summary[i].n = tl.Events[0].StreamVersion, tl.Events[n-1].StreamVersion, n
+			}
+		}
+		want := []got{{2, 3, 5, 3}, {0, 1, 3, 3}, {0, 1, 4, 4}, {4, 0, 0, 0}}
+		if len(summary) != len(want) {
+			t.Fatalf("%d tails for %d reads", len(summary), len(want))
+		}
+		for i := range want {
+			if summary[i] != want[i] {
+				t.Fatalf("read %d: %+v, want %+v", i, summary[i], want[i])
+			}
 		}
 	})
 	t.Run("saves keep the newest usable snapshot", func(t *testing.T) {

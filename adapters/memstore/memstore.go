@@ -123,20 +123,26 @@ func (s *Store) ReadStream(ctx context.Context, stream string, afterVersion int6
 	return s.readStream(stream, afterVersion, limit), nil
 }
 
-// ReadFromSnapshot returns stream's snapshot in format, if the event it
-// names is stored at its version, and up to limit events after it: the
-// PostgreSQL store's contract (adapters/eventstoretest).
-func (s *Store) ReadFromSnapshot(ctx context.Context, stream, format string, limit int) (*domain.Snapshot, []domain.RecordedEvent, error) {
+// ReadFromSnapshots returns each stream's snapshot in the format asked
+// for, if the event it names is stored at its version, and up to limit
+// events after it: the PostgreSQL store's contract
+// (adapters/eventstoretest).
+func (s *Store) ReadFromSnapshots(ctx context.Context, limit int, reads ...domain.SnapshotRead) ([]domain.StreamTail, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	snap, ok := s.snaps[stream]
-	if !ok || snap.Format != format || !s.storedAt(stream, snap.Version, snap.EventID) {
-		return nil, s.readStream(stream, 0, limit), nil
+	out := make([]domain.StreamTail, len(reads))
+	for i, r := range reads {
+		snap, ok := s.snaps[r.Stream]
+		if !ok || snap.Format != r.Format || !s.storedAt(r.Stream, snap.Version, snap.EventID) {
+			out[i].Events = s.readStream(r.Stream, 0, limit)
+			continue
+		}
+		out[i] = domain.StreamTail{Snapshot: &snap, Events: s.readStream(r.Stream, snap.Version, limit)}
 	}
-	return &snap, s.readStream(stream, snap.Version, limit), nil
+	return out, nil
 }
 
 // SaveSnapshot stores a snapshot unless a usable one of a later version in

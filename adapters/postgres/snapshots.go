@@ -10,26 +10,45 @@ import (
 	"github.com/partnerforge/partnerforge/domain"
 )
 
-// ReadFromSnapshot returns stream's snapshot in format and up to limit
-// events after it, in one statement: the snapshot only when the event it
-// names is stored at its version (else nil, and the events from the
-// stream's start). The caller still checks the snapshot's digest and
+// ReadFromSnapshots reads each stream from its snapshot in the format
+// asked for, all in one round trip (a pipelined batch), each by one
+// statement: the snapshot only when the event it names is stored at its
+// version (else nil, and the events from the stream's start), and up to
+// limit events after it. The caller still checks each snapshot's digest and
 // state (domain.LoadTargetFrom, LoadRequesterFrom).
-func (s *EventStore) ReadFromSnapshot(ctx context.Context, stream, format string, limit int) (*domain.Snapshot, []domain.RecordedEvent, error) {
-	rows, err := gen.New(s.pool).ReadStreamFromSnapshot(ctx, gen.ReadStreamFromSnapshotParams{
-		StreamID: stream, Format: format, MaxEvents: int32(limit),
+func (s *EventStore) ReadFromSnapshots(ctx context.Context, limit int, reads ...domain.SnapshotRead) ([]domain.StreamTail, error) {
+	params := make([]gen.ReadStreamFromSnapshotParams, len(reads))
+	for i, r := range reads {
+		params[i] = gen.ReadStreamFromSnapshotParams{StreamID: r.Stream, Format: r.Format, MaxEvents: int32(limit)}
+	}
+	out := make([]domain.StreamTail, len(reads))
+	var first error
+	gen.New(s.pool).ReadStreamFromSnapshot(ctx, params).Query(func(i int, rows []gen.ReadStreamFromSnapshotRow, err error) {
+		if first != nil {
+			return
+		}
+		if err == nil {
+			out[i], err = streamTail(reads[i], rows)
+		}
+		if err != nil {
+			first = fmt.Errorf("read stream %s from its snapshot: %w", reads[i].Stream, err)
+		}
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("read stream %s from its snapshot: %w", stream, err)
+	if first != nil {
+		return nil, first
 	}
+	return out, nil
+}
+
+func streamTail(read domain.SnapshotRead, rows []gen.ReadStreamFromSnapshotRow) (domain.StreamTail, error) {
 	if len(rows) == 0 {
-		return nil, nil, fmt.Errorf("read stream %s from its snapshot: no rows", stream)
+		return domain.StreamTail{}, fmt.Errorf("no rows")
 	}
-	var snap *domain.Snapshot
+	var tail domain.StreamTail
 	if first := rows[0]; first.SnapshotVersion > 0 && first.SnapshotEventID != uuid.Nil {
-		snap = &domain.Snapshot{
-			Stream: stream, Version: first.SnapshotVersion, EventID: first.SnapshotEventID,
-			Format: format, State: first.SnapshotState, Digest: first.SnapshotDigest,
+		tail.Snapshot = &domain.Snapshot{
+			Stream: read.Stream, Version: first.SnapshotVersion, EventID: first.SnapshotEventID,
+			Format: read.Format, State: first.SnapshotState, Digest: first.SnapshotDigest,
 		}
 	}
 	events := make([]gen.Event, 0, len(rows))
@@ -43,11 +62,9 @@ func (s *EventStore) ReadFromSnapshot(ctx context.Context, stream, format string
 			RecordedAt: r.RecordedAt,
 		})
 	}
-	tail, err := toRecorded(events)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read stream %s from its snapshot: %w", stream, err)
-	}
-	return snap, tail, nil
+	var err error
+	tail.Events, err = toRecorded(events)
+	return tail, err
 }
 
 // SaveSnapshot stores a snapshot unless the stream has a newer usable one

@@ -98,10 +98,11 @@ WHERE position > sqlc.arg(after_position)
 ORDER BY position
 LIMIT sqlc.arg(max_events);
 
--- name: ReadStreamFromSnapshot :many
--- Loads a stream in one round trip: its snapshot in the given format, if the
--- event the snapshot names is stored at the snapshot's version, and up to
--- max_events events after it (after version 0 without a usable snapshot).
+-- name: ReadStreamFromSnapshot :batchmany
+-- Loads a stream: its snapshot in the given format, if the event the
+-- snapshot names is stored at the snapshot's version, and up to max_events
+-- events after it (after version 0 without a usable snapshot). A batch of
+-- these loads several streams in one round trip.
 -- There is always at least one row; position is 0 on a row that carries no
 -- event (an empty tail). The snapshot's state and digest come on the first
 -- row only. Snapshot and tail are read by one statement, so one snapshot of
