@@ -113,8 +113,14 @@ func (r Repository) Target(ctx context.Context, d domain.Domain) (*domain.Target
 
 // TargetAndRequester loads a target and a requester — what opening a job
 // needs — reading both streams in one round trip when the store keeps
-// snapshots.
+// snapshots. Without snapshots the requester is nil: reading its whole
+// stream before knowing that a job opens would cost more than the round
+// trip saved; load it with Requester when the decision needs it.
 func (r Repository) TargetAndRequester(ctx context.Context, d domain.Domain, who string) (*domain.Target, *domain.Requester, error) {
+	if r.snaps == nil {
+		t, err := r.Target(ctx, d)
+		return t, nil, err
+	}
 	tails, err := r.readTails(ctx,
 		domain.SnapshotRead{Stream: domain.TargetStream(d), Format: domain.TargetSnapshotFormat},
 		domain.SnapshotRead{Stream: domain.RequesterStream(who), Format: domain.RequesterSnapshotFormat})

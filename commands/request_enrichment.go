@@ -104,6 +104,11 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 			return nil
 		}
 		opened = dec.JobEvents[0].(domain.EnrichmentRequested)
+		if requester == nil {
+			if requester, err = h.repo.Requester(ctx, cmd.RequestedBy); err != nil {
+				return err
+			}
+		}
 		started, err := requester.StartJob(opened, domain.JobLimits{InFlight: h.perRequester, PerDay: cmd.EnrichmentsPerDay}, now)
 		if err != nil {
 			return err
@@ -135,7 +140,9 @@ func (h *RequestEnrichmentHandler) Handle(ctx context.Context, cmd RequestEnrich
 	return out, nil
 }
 
-// load reads the target and, when the request names one, its requester.
+// load reads the target and, when the request names one and the store
+// reads both in one round trip, its requester (else nil: Handle loads it
+// once a job opens).
 func (h *RequestEnrichmentHandler) load(ctx context.Context, cmd RequestEnrichment) (*domain.Target, *domain.Requester, error) {
 	if cmd.RequestedBy == "" {
 		// Refused by the target's decision (domain.ErrNoRequester).
