@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -139,4 +140,43 @@ func repeat(t time.Time, n int) []time.Time {
 		out[i] = t
 	}
 	return out
+}
+
+// Opening and joining decide the same whether the store reads snapshots
+// (target and requester in one round trip) or whole streams (the requester
+// only once a job opens).
+func TestOpeningWithAndWithoutSnapshots(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		store func(w *world) commands.EventStore
+	}{
+		{"snapshots", func(w *world) commands.EventStore { return w.store }},
+		{"whole streams", func(w *world) commands.EventStore { return struct{ commands.EventStore }{w.store} }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.givenStarts(repeat(w.now, commands.DefaultSnapshotAfter+2)...)
+			w.importTarget("costco.com")
+			w.importTarget("walmart.com")
+			h := commands.NewRequestEnrichmentHandler(tt.store(w), domain.DefaultEnrichmentPolicy, 5, func() time.Time { return w.now })
+			ask := func(d string) (commands.EnrichmentAccepted, error) {
+				return h.Handle(context.Background(), commands.RequestEnrichment{
+					Domain: domain.MustParseDomain(d), RequestedBy: "rep@example.com", EnrichmentsPerDay: commands.DefaultSnapshotAfter + 3,
+				})
+			}
+			first, err := ask("costco.com")
+			if err != nil || first.Reused != domain.NewJob {
+				t.Fatalf("first: %+v, %v; want a new job", first, err)
+			}
+			joined, err := ask("costco.com")
+			if err != nil || joined.Reused != domain.ReusedInFlight || joined.JobID != first.JobID {
+				t.Fatalf("second: %+v, %v; want to join %s", joined, err, first.JobID)
+			}
+			if _, err := ask("walmart.com"); !errors.Is(err, domain.ErrDailyEnrichmentLimit) {
+				t.Fatalf("third: %v; want the daily budget spent", err)
+			}
+		})
+	}
 }
