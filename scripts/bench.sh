@@ -28,7 +28,7 @@ go test -run '^$' -bench RateLimit -benchtime 1x ./http
 
 echo
 echo "== opening jobs on long streams (go test -bench OpenJob ./adapters/postgres): whole streams ÷ snapshots in one round trip"
-go test -run '^$' -bench OpenJob -benchtime 1x ./adapters/postgres
+go test -run '^$' -bench 'OpenJob|JoinJob' -benchtime 1x ./adapters/postgres
 
 echo "== projection rebuild (go run ./bench/rebuild)"
 # REBUILD_EVENTS=100000,1000000 adds the million-event log (a few minutes).

@@ -238,3 +238,61 @@ func withJob(b *testing.B, typ string, version int, payload map[string]any, job 
 	}
 	return domain.EventData{ID: uuid.New(), Type: typ, SchemaVersion: version, Data: data}
 }
+
+// BenchmarkJoinJob measures what reading the requester with the target
+// costs the requests that do not open a job: each joins the job in flight
+// on a short target stream (2 events) for a requester with a short stream.
+// The three modes alternate as in BenchmarkOpenJob; it prints each mode's
+// mean and the ratios.
+//
+//	go test -run '^$' -bench JoinJob -benchtime 1x ./adapters/postgres
+func BenchmarkJoinJob(b *testing.B) {
+	const joins = 2000 // per mode
+	ctx := context.Background()
+	store := postgres.NewEventStore(db.Pool)
+	run := uuid.NewString()[:8]
+	type mode struct {
+		name string
+		h    *commands.RequestEnrichmentHandler
+		d    domain.Domain
+		who  string
+	}
+	stores := []struct {
+		name  string
+		store commands.EventStore
+	}{
+		{"whole", struct{ commands.EventStore }{store}},
+		{"in-turn", readsInTurn{store}},
+		{"snapshot", store},
+	}
+	var modes []*mode
+	for _, s := range stores {
+		m := &mode{
+			name: s.name, h: commands.NewRequestEnrichmentHandler(s.store, domain.DefaultEnrichmentPolicy, 1000, time.Now),
+			d: domain.MustParseDomain(fmt.Sprintf("join-%s-%s.com", s.name, run)), who: fmt.Sprintf("join-%s-%s@example.com", s.name, run),
+		}
+		if _, err := m.h.Handle(ctx, commands.RequestEnrichment{Domain: m.d, Add: true, RequestedBy: m.who}); err != nil {
+			b.Fatal(err)
+		}
+		modes = append(modes, m)
+	}
+	b.ResetTimer()
+	for range b.N {
+		took := map[string]time.Duration{}
+		for i := range joins {
+			for k := range modes {
+				m := modes[(i+k)%len(modes)]
+				start := time.Now()
+				acc, err := m.h.Handle(ctx, commands.RequestEnrichment{Domain: m.d, RequestedBy: m.who})
+				took[m.name] += time.Since(start)
+				if err != nil || acc.Reused != domain.ReusedInFlight {
+					b.Fatalf("%s: join: %+v, %v", m.name, acc, err)
+				}
+			}
+		}
+		mean := func(name string) float64 { return float64(took[name].Microseconds()) / 1000 / joins }
+		b.Logf("joining, %d each (mean ms): whole streams %.3f; snapshots read in turn %.3f; snapshots in one round trip %.3f; "+
+			"one round trip ÷ whole %.2f×", joins, mean("whole"), mean("in-turn"), mean("snapshot"), mean("snapshot")/mean("whole"))
+		b.ReportMetric(mean("snapshot")/mean("whole"), "ratio-snapshot/whole")
+	}
+}
