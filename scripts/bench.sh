@@ -27,7 +27,7 @@ echo "== rate limit (go test -bench RateLimit ./http): GET /api/targets with the
 go test -run '^$' -bench RateLimit -benchtime 1x ./http
 
 echo
-echo "== opening jobs on long streams (go test -bench OpenJob ./adapters/postgres): whole streams ÷ snapshots in one round trip"
+echo "== opening and joining jobs (go test -bench 'OpenJob|JoinJob' ./adapters/postgres): whole streams against snapshots in one round trip"
 go test -run '^$' -bench 'OpenJob|JoinJob' -benchtime 1x ./adapters/postgres
 
 echo "== projection rebuild (go run ./bench/rebuild)"
