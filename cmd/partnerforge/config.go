@@ -55,7 +55,10 @@ type ProviderConfig struct {
 
 // EnrichmentConfig tunes jobs.
 type EnrichmentConfig struct {
-	Workers         int
+	Workers int
+	// Lease is how long a worker owns a fetch task before another instance
+	// may take it over; running fetches renew it.
+	Lease           time.Duration
 	Freshness       time.Duration
 	JobTTL          time.Duration
 	MaxPerRequester int
@@ -95,6 +98,7 @@ var envDocs = []envDoc{
 	{"SIMILARWEB_DAILY_QUOTA", "5000", "SimilarWeb calls per UTC day (0: unlimited)"},
 	{"YAHOO_DAILY_QUOTA", "20000", "Yahoo Finance calls per UTC day (0: unlimited)"},
 	{"ENRICH_WORKERS", "8", "concurrent provider fetches per instance"},
+	{"ENRICH_LEASE", "30s", "how long a worker owns a fetch task; a running fetch renews it every third of it, and a task whose worker stopped renewing is taken over by another after this"},
 	{"ENRICH_FRESHNESS", "24h", "a target enriched this recently is not fetched again unless forced"},
 	{"ENRICH_JOB_TTL", "24h", "an unfinished job fails as expired after this long"},
 	{"ENRICH_MAX_JOBS_PER_REQUESTER", "5", "jobs one requester may have in flight"},
@@ -199,6 +203,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	pc.YahooQuota = intVar(get, fail, "YAHOO_DAILY_QUOTA", 0, 100_000_000)
 	ec := &c.Enrichment
 	ec.Workers = intVar(get, fail, "ENRICH_WORKERS", 1, 256)
+	ec.Lease = durationVar(get, fail, "ENRICH_LEASE", time.Second, time.Hour)
 	ec.Freshness = durationVar(get, fail, "ENRICH_FRESHNESS", 0, 365*24*time.Hour)
 	ec.JobTTL = durationVar(get, fail, "ENRICH_JOB_TTL", time.Minute, 30*24*time.Hour)
 	ec.MaxPerRequester = intVar(get, fail, "ENRICH_MAX_JOBS_PER_REQUESTER", 1, 1000)

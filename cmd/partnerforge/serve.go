@@ -97,7 +97,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	reg.MustRegister(horizonLagGauge(pool, log))
 
 	store := postgres.NewEventStore(pool)
-	pipeline, err := newPipeline(cfg, pool, store, reg, log)
+	budget, closeBudget, err := newCallBudget(cfg, pool, log)
+	if err != nil {
+		return err
+	}
+	defer closeBudget()
+	pipeline, err := newPipeline(cfg, pool, store, budget, reg, log)
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,10 @@ FROM work, unnest(sqlc.arg(providers)::text[]) AS p(provider);
 
 -- name: ClaimFetchTasks :many
 -- Leases up to max_tasks tasks that are not leased or whose lease ran out (a
--- worker died mid-fetch). SKIP LOCKED lets several workers and instances
--- claim concurrently without waiting on each other.
+-- worker died, or stopped long enough to miss its extensions). SKIP LOCKED
+-- lets several workers and instances claim concurrently without waiting on
+-- each other. Each claim bumps leases: the new count is the claim's fencing
+-- token, which every later write of the claimant must present.
 WITH claimable AS (
     SELECT t.job_id, t.provider
     FROM fetch_tasks t
@@ -40,13 +42,32 @@ FROM claimable c, enrichment_work w
 WHERE t.job_id = c.job_id AND t.provider = c.provider AND w.job_id = t.job_id
 RETURNING t.job_id, t.provider, t.leases, w.domain, w.ticker;
 
+-- name: ExtendFetchLease :execrows
+-- Extends a lease while its fetch runs, only for the claim holding the
+-- current token: no row means another worker has taken the task over (or it
+-- is done), and the fetch should stop.
+UPDATE fetch_tasks
+SET lease_until = now() + make_interval(secs => sqlc.arg(lease_seconds)::float8)
+WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int;
+
+-- name: LockFetchLease :one
+-- Holds a task for the transaction that records its outcome, provided the
+-- token is still current; a claim by another worker waits for that
+-- transaction, and a stale token finds no row.
+SELECT leases FROM fetch_tasks
+WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int
+FOR UPDATE;
+
 -- name: DeleteFetchTask :one
--- Drops a done task and counts the job's other tasks still queued (the
--- statement's snapshot still holds the deleted row, hence the filter).
+-- Drops a done task, provided the token is still current, and counts the
+-- job's other tasks still queued (the statement's snapshot still holds the
+-- deleted row, hence the filter).
 WITH gone AS (
-    DELETE FROM fetch_tasks d WHERE d.job_id = sqlc.arg(job_id) AND d.provider = sqlc.arg(provider)
+    DELETE FROM fetch_tasks d
+    WHERE d.job_id = sqlc.arg(job_id) AND d.provider = sqlc.arg(provider) AND d.leases = sqlc.arg(token)::int
+    RETURNING 1
 )
-SELECT count(*)::bigint AS others
+SELECT (SELECT count(*) FROM gone)::bigint AS deleted, count(*)::bigint AS others
 FROM fetch_tasks t
 WHERE t.job_id = sqlc.arg(job_id) AND t.provider <> sqlc.arg(provider);
 
@@ -92,3 +113,28 @@ WHERE j.status IN ('pending', 'running')
   AND NOT EXISTS (SELECT 1 FROM enrichment_work w WHERE w.job_id = j.job_id)
 ORDER BY j.expires_at
 LIMIT sqlc.arg(max_jobs);
+
+-- name: TakeProviderCall :one
+-- Spends one call of a provider's rate budget, shared by every instance: a
+-- GCRA (generic cell rate algorithm) kept as one theoretical arrival time
+-- per provider and moved in one statement, so concurrent callers queue on
+-- the row and never both take the last call. A call is allowed when the
+-- arrival time it would set lies at most burst intervals ahead. Allowed:
+-- taken is true. Refused: nothing changes, and wait_seconds is how long
+-- until one call fits (from the row as this statement's snapshot saw it: a
+-- hint, the caller asks again).
+WITH taken AS (
+    INSERT INTO provider_rate AS r (provider, tat)
+    VALUES (sqlc.arg(provider), now() + make_interval(secs => sqlc.arg(interval_seconds)::float8))
+    ON CONFLICT (provider) DO UPDATE
+    SET tat = greatest(r.tat, now()) + make_interval(secs => sqlc.arg(interval_seconds)::float8)
+    WHERE greatest(r.tat, now()) + make_interval(secs => sqlc.arg(interval_seconds)::float8)
+        <= now() + make_interval(secs => sqlc.arg(interval_seconds)::float8 * sqlc.arg(burst)::int)
+    RETURNING r.tat
+)
+SELECT EXISTS (SELECT 1 FROM taken) AS taken,
+    coalesce((
+        SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
+            + sqlc.arg(interval_seconds)::float8 * (1 - sqlc.arg(burst)::int)
+        FROM provider_rate p WHERE p.provider = sqlc.arg(provider)
+    ), 0)::float8 AS wait_seconds;

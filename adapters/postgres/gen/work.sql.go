@@ -44,8 +44,10 @@ type ClaimFetchTasksRow struct {
 }
 
 // Leases up to max_tasks tasks that are not leased or whose lease ran out (a
-// worker died mid-fetch). SKIP LOCKED lets several workers and instances
-// claim concurrently without waiting on each other.
+// worker died, or stopped long enough to miss its extensions). SKIP LOCKED
+// lets several workers and instances claim concurrently without waiting on
+// each other. Each claim bumps leases: the new count is the claim's fencing
+// token, which every later write of the claimant must present.
 func (q *Queries) ClaimFetchTasks(ctx context.Context, arg ClaimFetchTasksParams) ([]ClaimFetchTasksRow, error) {
 	rows, err := q.db.Query(ctx, claimFetchTasks, arg.LeaseSeconds, arg.MaxTasks)
 	if err != nil {
@@ -91,9 +93,11 @@ func (q *Queries) CountFetchTasks(ctx context.Context) (CountFetchTasksRow, erro
 
 const deleteFetchTask = `-- name: DeleteFetchTask :one
 WITH gone AS (
-    DELETE FROM fetch_tasks d WHERE d.job_id = $1 AND d.provider = $2
+    DELETE FROM fetch_tasks d
+    WHERE d.job_id = $1 AND d.provider = $2 AND d.leases = $3::int
+    RETURNING 1
 )
-SELECT count(*)::bigint AS others
+SELECT (SELECT count(*) FROM gone)::bigint AS deleted, count(*)::bigint AS others
 FROM fetch_tasks t
 WHERE t.job_id = $1 AND t.provider <> $2
 `
@@ -101,15 +105,22 @@ WHERE t.job_id = $1 AND t.provider <> $2
 type DeleteFetchTaskParams struct {
 	JobID    uuid.UUID
 	Provider string
+	Token    int32
 }
 
-// Drops a done task and counts the job's other tasks still queued (the
-// statement's snapshot still holds the deleted row, hence the filter).
-func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) (int64, error) {
-	row := q.db.QueryRow(ctx, deleteFetchTask, arg.JobID, arg.Provider)
-	var others int64
-	err := row.Scan(&others)
-	return others, err
+type DeleteFetchTaskRow struct {
+	Deleted int64
+	Others  int64
+}
+
+// Drops a done task, provided the token is still current, and counts the
+// job's other tasks still queued (the statement's snapshot still holds the
+// deleted row, hence the filter).
+func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) (DeleteFetchTaskRow, error) {
+	row := q.db.QueryRow(ctx, deleteFetchTask, arg.JobID, arg.Provider, arg.Token)
+	var i DeleteFetchTaskRow
+	err := row.Scan(&i.Deleted, &i.Others)
+	return i, err
 }
 
 const deleteWork = `-- name: DeleteWork :exec
@@ -200,6 +211,57 @@ func (q *Queries) ExpiredWork(ctx context.Context, arg ExpiredWorkParams) ([]uui
 	return items, nil
 }
 
+const extendFetchLease = `-- name: ExtendFetchLease :execrows
+UPDATE fetch_tasks
+SET lease_until = now() + make_interval(secs => $1::float8)
+WHERE job_id = $2 AND provider = $3 AND leases = $4::int
+`
+
+type ExtendFetchLeaseParams struct {
+	LeaseSeconds float64
+	JobID        uuid.UUID
+	Provider     string
+	Token        int32
+}
+
+// Extends a lease while its fetch runs, only for the claim holding the
+// current token: no row means another worker has taken the task over (or it
+// is done), and the fetch should stop.
+func (q *Queries) ExtendFetchLease(ctx context.Context, arg ExtendFetchLeaseParams) (int64, error) {
+	result, err := q.db.Exec(ctx, extendFetchLease,
+		arg.LeaseSeconds,
+		arg.JobID,
+		arg.Provider,
+		arg.Token,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const lockFetchLease = `-- name: LockFetchLease :one
+SELECT leases FROM fetch_tasks
+WHERE job_id = $1 AND provider = $2 AND leases = $3::int
+FOR UPDATE
+`
+
+type LockFetchLeaseParams struct {
+	JobID    uuid.UUID
+	Provider string
+	Token    int32
+}
+
+// Holds a task for the transaction that records its outcome, provided the
+// token is still current; a claim by another worker waits for that
+// transaction, and a stale token finds no row.
+func (q *Queries) LockFetchLease(ctx context.Context, arg LockFetchLeaseParams) (int32, error) {
+	row := q.db.QueryRow(ctx, lockFetchLease, arg.JobID, arg.Provider, arg.Token)
+	var leases int32
+	err := row.Scan(&leases)
+	return leases, err
+}
+
 const openWork = `-- name: OpenWork :many
 SELECT w.job_id FROM enrichment_work w
 WHERE NOT EXISTS (SELECT 1 FROM fetch_tasks t WHERE t.job_id = w.job_id)
@@ -272,6 +334,50 @@ func (q *Queries) OverdueJobs(ctx context.Context, arg OverdueJobsParams) ([]uui
 		return nil, err
 	}
 	return items, nil
+}
+
+const takeProviderCall = `-- name: TakeProviderCall :one
+WITH taken AS (
+    INSERT INTO provider_rate AS r (provider, tat)
+    VALUES ($3, now() + make_interval(secs => $1::float8))
+    ON CONFLICT (provider) DO UPDATE
+    SET tat = greatest(r.tat, now()) + make_interval(secs => $1::float8)
+    WHERE greatest(r.tat, now()) + make_interval(secs => $1::float8)
+        <= now() + make_interval(secs => $1::float8 * $2::int)
+    RETURNING r.tat
+)
+SELECT EXISTS (SELECT 1 FROM taken) AS taken,
+    coalesce((
+        SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
+            + $1::float8 * (1 - $2::int)
+        FROM provider_rate p WHERE p.provider = $3
+    ), 0)::float8 AS wait_seconds
+`
+
+type TakeProviderCallParams struct {
+	IntervalSeconds float64
+	Burst           int32
+	Provider        string
+}
+
+type TakeProviderCallRow struct {
+	Taken       bool
+	WaitSeconds float64
+}
+
+// Spends one call of a provider's rate budget, shared by every instance: a
+// GCRA (generic cell rate algorithm) kept as one theoretical arrival time
+// per provider and moved in one statement, so concurrent callers queue on
+// the row and never both take the last call. A call is allowed when the
+// arrival time it would set lies at most burst intervals ahead. Allowed:
+// taken is true. Refused: nothing changes, and wait_seconds is how long
+// until one call fits (from the row as this statement's snapshot saw it: a
+// hint, the caller asks again).
+func (q *Queries) TakeProviderCall(ctx context.Context, arg TakeProviderCallParams) (TakeProviderCallRow, error) {
+	row := q.db.QueryRow(ctx, takeProviderCall, arg.IntervalSeconds, arg.Burst, arg.Provider)
+	var i TakeProviderCallRow
+	err := row.Scan(&i.Taken, &i.WaitSeconds)
+	return i, err
 }
 
 const takeQuota = `-- name: TakeQuota :one
