@@ -29,16 +29,23 @@ func (r *ProviderRates) TakeCall(ctx context.Context, provider string, interval 
 	if interval <= 0 || burst < 1 {
 		return 0, fmt.Errorf("take %s call: interval %s and burst %d, want both above 0", provider, interval, burst)
 	}
-	row, err := gen.New(r.pool).TakeProviderCall(ctx, gen.TakeProviderCallParams{
+	q := gen.New(r.pool)
+	taken, err := q.TakeProviderCall(ctx, gen.TakeProviderCallParams{
 		Provider: provider, IntervalSeconds: interval.Seconds(), Burst: int32(burst),
 	})
 	if err != nil {
 		return 0, fmt.Errorf("take %s call: %w", provider, err)
 	}
-	if row.Taken {
+	if taken {
 		return 0, nil
 	}
-	// At least a millisecond: the hint comes from the row as it was before
-	// a concurrent caller moved it, and a zero would spin.
-	return max(time.Duration(row.WaitSeconds*float64(time.Second)), time.Millisecond), nil
+	wait, err := q.ProviderCallWait(ctx, gen.ProviderCallWaitParams{
+		Provider: provider, IntervalSeconds: interval.Seconds(), Burst: int32(burst),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read %s call rate: %w", provider, err)
+	}
+	// At least a millisecond: a call that fits by now is asked for again,
+	// not spun on.
+	return max(time.Duration(wait*float64(time.Second)), time.Millisecond), nil
 }

@@ -119,10 +119,8 @@ LIMIT sqlc.arg(max_jobs);
 -- GCRA (generic cell rate algorithm) kept as one theoretical arrival time
 -- per provider and moved in one statement, so concurrent callers queue on
 -- the row and never both take the last call. A call is allowed when the
--- arrival time it would set lies at most burst intervals ahead. Allowed:
--- taken is true. Refused: nothing changes, and wait_seconds is how long
--- until one call fits (from the row as this statement's snapshot saw it: a
--- hint, the caller asks again).
+-- arrival time it would set lies at most burst intervals ahead; a refused
+-- call changes nothing.
 WITH taken AS (
     INSERT INTO provider_rate AS r (provider, tat)
     VALUES (sqlc.arg(provider), now() + make_interval(secs => sqlc.arg(interval_seconds)::float8))
@@ -132,9 +130,14 @@ WITH taken AS (
         <= now() + make_interval(secs => sqlc.arg(interval_seconds)::float8 * sqlc.arg(burst)::int)
     RETURNING r.tat
 )
-SELECT EXISTS (SELECT 1 FROM taken) AS taken,
-    coalesce((
-        SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
-            + sqlc.arg(interval_seconds)::float8 * (1 - sqlc.arg(burst)::int)
-        FROM provider_rate p WHERE p.provider = sqlc.arg(provider)
-    ), 0)::float8 AS wait_seconds;
+SELECT EXISTS (SELECT 1 FROM taken) AS taken;
+
+-- name: ProviderCallWait :one
+-- How long until one call of a refused provider fits, read after the
+-- refusal: the refusing statement's own snapshot may predate the calls that
+-- filled the budget.
+SELECT coalesce((
+    SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
+        + sqlc.arg(interval_seconds)::float8 * (1 - sqlc.arg(burst)::int)
+    FROM provider_rate p WHERE p.provider = sqlc.arg(provider)
+), 0)::float8 AS wait_seconds;

@@ -336,48 +336,60 @@ func (q *Queries) OverdueJobs(ctx context.Context, arg OverdueJobsParams) ([]uui
 	return items, nil
 }
 
-const takeProviderCall = `-- name: TakeProviderCall :one
-WITH taken AS (
-    INSERT INTO provider_rate AS r (provider, tat)
-    VALUES ($3, now() + make_interval(secs => $1::float8))
-    ON CONFLICT (provider) DO UPDATE
-    SET tat = greatest(r.tat, now()) + make_interval(secs => $1::float8)
-    WHERE greatest(r.tat, now()) + make_interval(secs => $1::float8)
-        <= now() + make_interval(secs => $1::float8 * $2::int)
-    RETURNING r.tat
-)
-SELECT EXISTS (SELECT 1 FROM taken) AS taken,
-    coalesce((
-        SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
-            + $1::float8 * (1 - $2::int)
-        FROM provider_rate p WHERE p.provider = $3
-    ), 0)::float8 AS wait_seconds
+const providerCallWait = `-- name: ProviderCallWait :one
+SELECT coalesce((
+    SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
+        + $1::float8 * (1 - $2::int)
+    FROM provider_rate p WHERE p.provider = $3
+), 0)::float8 AS wait_seconds
 `
 
-type TakeProviderCallParams struct {
+type ProviderCallWaitParams struct {
 	IntervalSeconds float64
 	Burst           int32
 	Provider        string
 }
 
-type TakeProviderCallRow struct {
-	Taken       bool
-	WaitSeconds float64
+// How long until one call of a refused provider fits, read after the
+// refusal: the refusing statement's own snapshot may predate the calls that
+// filled the budget.
+func (q *Queries) ProviderCallWait(ctx context.Context, arg ProviderCallWaitParams) (float64, error) {
+	row := q.db.QueryRow(ctx, providerCallWait, arg.IntervalSeconds, arg.Burst, arg.Provider)
+	var wait_seconds float64
+	err := row.Scan(&wait_seconds)
+	return wait_seconds, err
+}
+
+const takeProviderCall = `-- name: TakeProviderCall :one
+WITH taken AS (
+    INSERT INTO provider_rate AS r (provider, tat)
+    VALUES ($1, now() + make_interval(secs => $2::float8))
+    ON CONFLICT (provider) DO UPDATE
+    SET tat = greatest(r.tat, now()) + make_interval(secs => $2::float8)
+    WHERE greatest(r.tat, now()) + make_interval(secs => $2::float8)
+        <= now() + make_interval(secs => $2::float8 * $3::int)
+    RETURNING r.tat
+)
+SELECT EXISTS (SELECT 1 FROM taken) AS taken
+`
+
+type TakeProviderCallParams struct {
+	Provider        string
+	IntervalSeconds float64
+	Burst           int32
 }
 
 // Spends one call of a provider's rate budget, shared by every instance: a
 // GCRA (generic cell rate algorithm) kept as one theoretical arrival time
 // per provider and moved in one statement, so concurrent callers queue on
 // the row and never both take the last call. A call is allowed when the
-// arrival time it would set lies at most burst intervals ahead. Allowed:
-// taken is true. Refused: nothing changes, and wait_seconds is how long
-// until one call fits (from the row as this statement's snapshot saw it: a
-// hint, the caller asks again).
-func (q *Queries) TakeProviderCall(ctx context.Context, arg TakeProviderCallParams) (TakeProviderCallRow, error) {
-	row := q.db.QueryRow(ctx, takeProviderCall, arg.IntervalSeconds, arg.Burst, arg.Provider)
-	var i TakeProviderCallRow
-	err := row.Scan(&i.Taken, &i.WaitSeconds)
-	return i, err
+// arrival time it would set lies at most burst intervals ahead; a refused
+// call changes nothing.
+func (q *Queries) TakeProviderCall(ctx context.Context, arg TakeProviderCallParams) (bool, error) {
+	row := q.db.QueryRow(ctx, takeProviderCall, arg.Provider, arg.IntervalSeconds, arg.Burst)
+	var taken bool
+	err := row.Scan(&taken)
+	return taken, err
 }
 
 const takeQuota = `-- name: TakeQuota :one
