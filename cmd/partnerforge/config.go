@@ -31,8 +31,9 @@ type Config struct {
 	APIKeySalt string
 	Providers  ProviderConfig
 	Enrichment EnrichmentConfig
-	// RedisURL, when set, keeps the API keys' per-minute budgets in Redis,
-	// shared by every instance; unset, each instance keeps its own.
+	// RedisURL, when set, keeps the API keys' per-minute budgets and the
+	// provider call rates in Redis, shared by every instance; unset, each
+	// instance keeps its own API key budgets, and PostgreSQL the call rates.
 	RedisURL string
 }
 
@@ -77,7 +78,7 @@ var envDocs = []envDoc{
 	{"SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take"},
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's (the only ones in production)"},
 	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
-	{"REDIS_URL", "", "redis:// URL of the rate limiter shared by every instance (unset: budgets in process, for one instance)"},
+	{"REDIS_URL", "", "redis:// URL of the rate limits shared by every instance, API keys' budgets and provider call rates (unset: API key budgets in process, per instance; provider call rates in PostgreSQL)"},
 	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
 	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
 	{"BUILTWITH_API_KEY", "", "BuiltWith key (required by serve)"},
