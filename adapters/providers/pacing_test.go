@@ -20,9 +20,9 @@ import (
 // sharedBudgets returns, per store, a function giving two budgets over one
 // store as two instances of the service would hold them: each with its own
 // connections.
-func sharedBudgets() map[string]func(t *testing.T) [2]providers.CallBudget {
-	return map[string]func(t *testing.T) [2]providers.CallBudget{
-		"postgres": func(t *testing.T) [2]providers.CallBudget {
+func sharedBudgets() map[string]func(t testing.TB) [2]providers.CallBudget {
+	return map[string]func(t testing.TB) [2]providers.CallBudget{
+		"postgres": func(t testing.TB) [2]providers.CallBudget {
 			d := pgtest.NewDB(t)
 			var out [2]providers.CallBudget
 			for i := range out {
@@ -35,7 +35,7 @@ func sharedBudgets() map[string]func(t *testing.T) [2]providers.CallBudget {
 			}
 			return out
 		},
-		"redis": func(t *testing.T) [2]providers.CallBudget {
+		"redis": func(t testing.TB) [2]providers.CallBudget {
 			prefix := redistest.Prefix()
 			first, _ := redistest.Client(t)
 			second, _ := redistest.Client(t)
