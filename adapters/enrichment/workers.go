@@ -125,7 +125,7 @@ func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
 		return
 	}
 	if err != nil {
-		log.Error("record provider outcome", slog.Any("error", err))
+		log.Error("complete fetch task", slog.Any("error", err))
 		return
 	}
 	// Fast path: the worker that records the last outcome ends the job at

@@ -104,8 +104,11 @@ func (q *WorkQueue) Extend(ctx context.Context, t FetchTask, lease time.Duration
 // transaction that first checks t's token is still current and holds the
 // task meanwhile: a worker whose lease was taken over records nothing and
 // deletes nothing (ErrLeaseLost, wrapped), and the claim that took it over
-// waits until this one has committed. It reports how many of the job's other
-// tasks are still queued.
+// waits until this one has committed. It then reports how many of the job's
+// tasks are still queued, counted after the commit: of two workers
+// completing a job's last tasks at once, the one that commits last is sure
+// to see none left (inside the transaction, each would still see the
+// other's task).
 func (q *WorkQueue) Complete(ctx context.Context, t FetchTask, record func(ctx context.Context, tx pgx.Tx) error) (others int64, err error) {
 	err = pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error {
 		qtx := gen.New(tx)
@@ -119,15 +122,17 @@ func (q *WorkQueue) Complete(ctx context.Context, t FetchTask, record func(ctx c
 		if err := record(ctx, tx); err != nil {
 			return err
 		}
-		r, err := qtx.DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: t.JobID, Provider: string(t.Provider), Token: int32(t.Leases)})
-		if err != nil {
+		if _, err := qtx.DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: t.JobID, Provider: string(t.Provider), Token: int32(t.Leases)}); err != nil {
 			return fmt.Errorf("drop task: %w", err)
 		}
-		others = r.Others
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("complete %s fetch of job %s: %w", t.Provider, t.JobID, err)
+	}
+	others, err = gen.New(q.pool).CountJobFetchTasks(ctx, t.JobID)
+	if err != nil {
+		return 0, fmt.Errorf("count tasks left of job %s: %w", t.JobID, err)
 	}
 	return others, nil
 }

@@ -58,18 +58,13 @@ SELECT leases FROM fetch_tasks
 WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int
 FOR UPDATE;
 
--- name: DeleteFetchTask :one
--- Drops a done task, provided the token is still current, and counts the
--- job's other tasks still queued (the statement's snapshot still holds the
--- deleted row, hence the filter).
-WITH gone AS (
-    DELETE FROM fetch_tasks d
-    WHERE d.job_id = sqlc.arg(job_id) AND d.provider = sqlc.arg(provider) AND d.leases = sqlc.arg(token)::int
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM gone)::bigint AS deleted, count(*)::bigint AS others
-FROM fetch_tasks t
-WHERE t.job_id = sqlc.arg(job_id) AND t.provider <> sqlc.arg(provider);
+-- name: DeleteFetchTask :execrows
+-- Drops a done task, provided the token is still current.
+DELETE FROM fetch_tasks
+WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int;
+
+-- name: CountJobFetchTasks :one
+SELECT count(*)::bigint AS tasks FROM fetch_tasks WHERE job_id = $1;
 
 -- name: WorkExists :one
 SELECT EXISTS (SELECT 1 FROM enrichment_work WHERE job_id = $1) AS queued;

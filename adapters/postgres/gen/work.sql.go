@@ -91,15 +91,20 @@ func (q *Queries) CountFetchTasks(ctx context.Context) (CountFetchTasksRow, erro
 	return i, err
 }
 
-const deleteFetchTask = `-- name: DeleteFetchTask :one
-WITH gone AS (
-    DELETE FROM fetch_tasks d
-    WHERE d.job_id = $1 AND d.provider = $2 AND d.leases = $3::int
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM gone)::bigint AS deleted, count(*)::bigint AS others
-FROM fetch_tasks t
-WHERE t.job_id = $1 AND t.provider <> $2
+const countJobFetchTasks = `-- name: CountJobFetchTasks :one
+SELECT count(*)::bigint AS tasks FROM fetch_tasks WHERE job_id = $1
+`
+
+func (q *Queries) CountJobFetchTasks(ctx context.Context, jobID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, countJobFetchTasks, jobID)
+	var tasks int64
+	err := row.Scan(&tasks)
+	return tasks, err
+}
+
+const deleteFetchTask = `-- name: DeleteFetchTask :execrows
+DELETE FROM fetch_tasks
+WHERE job_id = $1 AND provider = $2 AND leases = $3::int
 `
 
 type DeleteFetchTaskParams struct {
@@ -108,19 +113,13 @@ type DeleteFetchTaskParams struct {
 	Token    int32
 }
 
-type DeleteFetchTaskRow struct {
-	Deleted int64
-	Others  int64
-}
-
-// Drops a done task, provided the token is still current, and counts the
-// job's other tasks still queued (the statement's snapshot still holds the
-// deleted row, hence the filter).
-func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) (DeleteFetchTaskRow, error) {
-	row := q.db.QueryRow(ctx, deleteFetchTask, arg.JobID, arg.Provider, arg.Token)
-	var i DeleteFetchTaskRow
-	err := row.Scan(&i.Deleted, &i.Others)
-	return i, err
+// Drops a done task, provided the token is still current.
+func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteFetchTask, arg.JobID, arg.Provider, arg.Token)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const deleteWork = `-- name: DeleteWork :exec
