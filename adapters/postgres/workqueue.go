@@ -101,31 +101,24 @@ func (q *WorkQueue) Extend(ctx context.Context, t FetchTask, lease time.Duration
 }
 
 // Complete records t's outcome through record and removes the task, in one
-// transaction that first checks t's token is still current and holds the
-// task meanwhile: a worker whose lease was taken over records nothing and
-// deletes nothing (ErrLeaseLost, wrapped), and the claim that took it over
-// waits until this one has committed. It then reports how many of the job's
-// tasks are still queued, counted after the commit: of two workers
-// completing a job's last tasks at once, the one that commits last is sure
-// to see none left (inside the transaction, each would still see the
-// other's task).
+// transaction that deletes the task first, provided t's token is still
+// current: a worker whose lease was taken over records nothing and deletes
+// nothing (ErrLeaseLost, wrapped), and a claim by another worker skips the
+// task until the transaction ends — gone if it committed, back if the
+// record failed. It then reports how many of the job's tasks are still
+// queued, counted after the commit: of two workers completing a job's last
+// tasks at once, the one that commits last is sure to see none left (inside
+// the transaction, each would still see the other's task).
 func (q *WorkQueue) Complete(ctx context.Context, t FetchTask, record func(ctx context.Context, tx pgx.Tx) error) (others int64, err error) {
 	err = pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error {
-		qtx := gen.New(tx)
-		_, err := qtx.LockFetchLease(ctx, gen.LockFetchLeaseParams{JobID: t.JobID, Provider: string(t.Provider), Token: int32(t.Leases)})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("lease %d: %w", t.Leases, ErrLeaseLost)
-		}
+		n, err := gen.New(tx).DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: t.JobID, Provider: string(t.Provider), Token: int32(t.Leases)})
 		if err != nil {
-			return fmt.Errorf("lock task: %w", err)
-		}
-		if err := record(ctx, tx); err != nil {
-			return err
-		}
-		if _, err := qtx.DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: t.JobID, Provider: string(t.Provider), Token: int32(t.Leases)}); err != nil {
 			return fmt.Errorf("drop task: %w", err)
 		}
-		return nil
+		if n == 0 {
+			return fmt.Errorf("lease %d: %w", t.Leases, ErrLeaseLost)
+		}
+		return record(ctx, tx)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("complete %s fetch of job %s: %w", t.Provider, t.JobID, err)

@@ -50,16 +50,12 @@ UPDATE fetch_tasks
 SET lease_until = now() + make_interval(secs => sqlc.arg(lease_seconds)::float8)
 WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int;
 
--- name: LockFetchLease :one
--- Holds a task for the transaction that records its outcome, provided the
--- token is still current; a claim by another worker waits for that
--- transaction, and a stale token finds no row.
-SELECT leases FROM fetch_tasks
-WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int
-FOR UPDATE;
-
 -- name: DeleteFetchTask :execrows
--- Drops a done task, provided the token is still current.
+-- Drops a done task, provided the token is still current. The transaction
+-- that records the task's outcome runs it first: no row means the lease was
+-- taken over (or the task is done), and otherwise the deleted row stays
+-- locked until the outcome commits with it, so a claim by another worker
+-- skips it meanwhile.
 DELETE FROM fetch_tasks
 WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int;
 

@@ -113,7 +113,11 @@ type DeleteFetchTaskParams struct {
 	Token    int32
 }
 
-// Drops a done task, provided the token is still current.
+// Drops a done task, provided the token is still current. The transaction
+// that records the task's outcome runs it first: no row means the lease was
+// taken over (or the task is done), and otherwise the deleted row stays
+// locked until the outcome commits with it, so a claim by another worker
+// skips it meanwhile.
 func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteFetchTask, arg.JobID, arg.Provider, arg.Token)
 	if err != nil {
@@ -237,28 +241,6 @@ func (q *Queries) ExtendFetchLease(ctx context.Context, arg ExtendFetchLeasePara
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const lockFetchLease = `-- name: LockFetchLease :one
-SELECT leases FROM fetch_tasks
-WHERE job_id = $1 AND provider = $2 AND leases = $3::int
-FOR UPDATE
-`
-
-type LockFetchLeaseParams struct {
-	JobID    uuid.UUID
-	Provider string
-	Token    int32
-}
-
-// Holds a task for the transaction that records its outcome, provided the
-// token is still current; a claim by another worker waits for that
-// transaction, and a stale token finds no row.
-func (q *Queries) LockFetchLease(ctx context.Context, arg LockFetchLeaseParams) (int32, error) {
-	row := q.db.QueryRow(ctx, lockFetchLease, arg.JobID, arg.Provider, arg.Token)
-	var leases int32
-	err := row.Scan(&leases)
-	return leases, err
 }
 
 const openWork = `-- name: OpenWork :many
