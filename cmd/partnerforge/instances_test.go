@@ -19,6 +19,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
 	"github.com/partnerforge/partnerforge/adapters/providers/fixtures"
+	"github.com/partnerforge/partnerforge/domain"
 )
 
 // TestPausedInstanceLosesItsLease runs two real serve processes on one
@@ -110,6 +111,68 @@ func TestPausedInstanceLosesItsLease(t *testing.T) {
 	}
 }
 
+// TestRolesSplitTheWork runs the API and the workers as separate
+// processes on one database: the API process needs no provider keys and
+// opens the job, the worker process (which serves no API) runs it to its
+// end.
+func TestRolesSplitTheWork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	db := pgtest.NewDB(t)
+	if res := runBinary(t, bin, nil, "serve", "--role", "everything"); res.code != 2 || !strings.Contains(res.stderr, "--role") {
+		t.Errorf("serve --role everything exited %d, want 2 naming the flag; stderr:\n%s", res.code, res.stderr)
+	}
+
+	fx, err := fixtures.Start(context.Background(), fixtures.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fx.Close)
+	common := map[string]string{
+		"DATABASE_URL": db.URL, "ENVIRONMENT": "test", "DB_MIN_CONNS": "1", "DB_MAX_CONNS": "4",
+		"SHUTDOWN_TIMEOUT": "30s", "API_KEY_SALT": "binary test salt, long enough",
+	}
+	api := startServe(t, bin, common, "--role", "api") // no provider keys: it calls none
+	workerVars := map[string]string{
+		"BUILTWITH_API_KEY": "test-key", "SIMILARWEB_API_KEY": "test-key",
+		"BUILTWITH_BASE_URL": fx.BuiltWith.URL, "SIMILARWEB_BASE_URL": fx.SimilarWeb.URL,
+		"YAHOO_BASE_URL": fx.Yahoo.URL, "YAHOO_COOKIE_URL": fx.YahooCookieURL(),
+	}
+	for k, v := range common {
+		workerVars[k] = v
+	}
+	worker := startServe(t, bin, workerVars, "--role", "worker")
+
+	key := runBinary(t, bin, common, "keys", "create", "--email", "ops@example.com", "--tier", "admin", "--json")
+	var admin struct{ Key string }
+	if err := json.Unmarshal([]byte(key.stdout), &admin); key.code != 0 || err != nil {
+		t.Fatalf("keys create exited %d: %v; stderr %s", key.code, err, key.stderr)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	if code, body := getWithKey(t, client, worker.base+"/api/stats", admin.Key); code != http.StatusNotFound {
+		t.Errorf("the worker answered GET /api/stats with %d %s, want 404: it serves no API", code, body)
+	}
+	if code, _ := getWithKey(t, client, worker.base+"/metrics", admin.Key); code != http.StatusOK {
+		t.Errorf("the worker answered GET /metrics with %d, want 200", code)
+	}
+	jobID := openJob(t, api.base, admin.Key, "costco.com")
+	waitUntil(t, "the worker to end the job", func() bool { return endings(t, db, "job-"+jobID) > 0 })
+	if n := endings(t, db, "job-"+jobID); n != 1 {
+		t.Errorf("the job ended %d times, want once", n)
+	}
+	if n := fx.Requests(domain.ProviderBuiltWith, "costco.com"); n != 1 {
+		t.Errorf("builtwith asked %d times, want once", n)
+	}
+	for name, s := range map[string]*serveProcess{"api": api, "worker": worker} {
+		if err := s.stop(); err != nil {
+			t.Errorf("%s process: %v", name, err)
+		}
+	}
+}
+
 // endings counts the events that end a job in stream.
 func endings(t *testing.T, db *pgtest.Database, stream string) int {
 	t.Helper()
@@ -155,9 +218,9 @@ type serveProcess struct {
 	done   bool
 }
 
-// startServe starts serve on a free port with vars and waits until it is
-// healthy; it is killed when the test ends unless stopped.
-func startServe(t *testing.T, bin string, vars map[string]string) *serveProcess {
+// startServe starts serve on a free port with vars and flags and waits
+// until it is healthy; it is killed when the test ends unless stopped.
+func startServe(t *testing.T, bin string, vars map[string]string, flags ...string) *serveProcess {
 	t.Helper()
 	addr := freeAddr(t)
 	env := map[string]string{"HTTP_ADDR": addr}
@@ -165,7 +228,7 @@ func startServe(t *testing.T, bin string, vars map[string]string) *serveProcess 
 		env[k] = v
 	}
 	s := &serveProcess{base: "http://" + addr, stderr: &syncBuffer{}, exited: make(chan error, 1)}
-	s.cmd = exec.Command(bin, "serve")
+	s.cmd = exec.Command(bin, append([]string{"serve"}, flags...)...)
 	s.cmd.Env = childEnv(env)
 	s.cmd.Stdout, s.cmd.Stderr = &bytes.Buffer{}, s.stderr
 	if err := s.cmd.Start(); err != nil {
