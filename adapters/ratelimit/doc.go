@@ -18,4 +18,9 @@
 //
 // Fallback puts Memory behind Redis when Redis cannot answer: budgets are
 // then kept per instance until Redis is back (see docs/api.md).
+//
+// ProviderCalls, apart from the API keys' budgets, keeps the providers' call
+// rates in Redis with the same GCRA script, so every instance together
+// calls a provider no faster than its configured rate (see
+// providers.SharedRate; without Redis, postgres.ProviderRates keeps them).
 package ratelimit
