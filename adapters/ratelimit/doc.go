@@ -1,4 +1,5 @@
-// Package ratelimit keeps the per-minute request budgets of API keys.
+// Package ratelimit keeps the per-minute request budgets of API keys, and
+// the providers' call rates in Redis.
 //
 // Limiter is the port the HTTP layer spends budgets through. Two
 // implementations share one algorithm, GCRA (the generic cell rate
