@@ -12,9 +12,10 @@ import (
 
 // ProviderRates keeps the providers' call rates in PostgreSQL, shared by
 // every instance on the database, when no Redis is configured: one GCRA
-// row per provider, moved in one statement (TakeProviderCall), so two
-// instances never both take the last call of a burst. It implements
-// providers.CallBudget.
+// row per provider and rate, moved in one statement (TakeProviderCall), so
+// two instances never both take the last call of a burst. A changed rate
+// is a budget of its own: GCRA would make a raised rate wait out what the
+// slower one had scheduled. It implements providers.CallBudget.
 type ProviderRates struct {
 	pool *pgxpool.Pool
 }
@@ -30,8 +31,9 @@ func (r *ProviderRates) TakeCall(ctx context.Context, provider string, interval 
 		return 0, fmt.Errorf("take %s call: interval %s and burst %d, want both above 0", provider, interval, burst)
 	}
 	q := gen.New(r.pool)
+	budget := fmt.Sprintf("%s:%d/%d", provider, interval.Microseconds(), burst)
 	taken, err := q.TakeProviderCall(ctx, gen.TakeProviderCallParams{
-		Provider: provider, IntervalSeconds: interval.Seconds(), Burst: int32(burst),
+		Budget: budget, IntervalSeconds: interval.Seconds(), Burst: int32(burst),
 	})
 	if err != nil {
 		return 0, fmt.Errorf("take %s call: %w", provider, err)
@@ -40,7 +42,7 @@ func (r *ProviderRates) TakeCall(ctx context.Context, provider string, interval 
 		return 0, nil
 	}
 	wait, err := q.ProviderCallWait(ctx, gen.ProviderCallWaitParams{
-		Provider: provider, IntervalSeconds: interval.Seconds(), Burst: int32(burst),
+		Budget: budget, IntervalSeconds: interval.Seconds(), Burst: int32(burst),
 	})
 	if err != nil {
 		return 0, fmt.Errorf("read %s call rate: %w", provider, err)

@@ -117,6 +117,33 @@ func TestCallBudgetRefills(t *testing.T) {
 	}
 }
 
+// A raised rate takes effect at once: the budget a slower rate spent does
+// not make the faster one wait out the slower one's schedule.
+func TestCallBudgetRateRaised(t *testing.T) {
+	t.Parallel()
+	for name, budgets := range sharedBudgets() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := budgets(t)
+			ctx := context.Background()
+			for range 3 { // one an hour, burst 3: spent
+				if wait, err := b[0].TakeCall(ctx, "builtwith", time.Hour, 3); err != nil || wait != 0 {
+					t.Fatalf("slow rate's burst: wait %s (%v)", wait, err)
+				}
+			}
+			// Five a second, burst 1: allowed at once, then paced at the
+			// new interval.
+			if wait, err := b[1].TakeCall(ctx, "builtwith", 200*time.Millisecond, 1); err != nil || wait != 0 {
+				t.Fatalf("first call at five a second: wait %s (%v), want allowed", wait, err)
+			}
+			wait, err := b[0].TakeCall(ctx, "builtwith", 200*time.Millisecond, 1)
+			if err != nil || wait <= 0 || wait > 200*time.Millisecond {
+				t.Fatalf("second call at once: wait %s (%v), want a refusal of at most the new interval", wait, err)
+			}
+		})
+	}
+}
+
 // Two instances' limiters over one budget, each with its own in-process
 // gate at the full rate, let the burst through between them: the shared
 // budget decides, not the sum of the gates. A caller whose deadline comes

@@ -36,7 +36,11 @@ func (c *ProviderCalls) TakeCall(ctx context.Context, provider string, interval 
 	}
 	// One call per period of one interval: redis_rate's emission interval
 	// is Period/Rate, which keeps fractional rates (0.5 a second) exact.
-	res, err := c.limiter.Allow(ctx, c.prefix+"provider:"+provider, redis_rate.Limit{Rate: 1, Burst: burst, Period: interval})
+	// The key names the rate: redis_rate would make a raised rate wait out
+	// what the slower one scheduled, so a new rate starts a budget of its
+	// own (the old key expires once it would be whole again).
+	key := fmt.Sprintf("%sprovider:%s:%d/%d", c.prefix, provider, interval.Microseconds(), burst)
+	res, err := c.limiter.Allow(ctx, key, redis_rate.Limit{Rate: 1, Burst: burst, Period: interval})
 	if err != nil {
 		return 0, fmt.Errorf("take %s call in redis: %w", provider, err)
 	}

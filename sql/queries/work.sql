@@ -108,14 +108,14 @@ LIMIT sqlc.arg(max_jobs);
 -- name: TakeProviderCall :one
 -- Spends one call of a provider's rate budget, shared by every instance: a
 -- GCRA (generic cell rate algorithm) kept as one theoretical arrival time
--- per provider and moved in one statement, so concurrent callers queue on
+-- per budget and moved in one statement, so concurrent callers queue on
 -- the row and never both take the last call. A call is allowed when the
 -- arrival time it would set lies at most burst intervals ahead; a refused
 -- call changes nothing.
 WITH taken AS (
-    INSERT INTO provider_rate AS r (provider, tat)
-    VALUES (sqlc.arg(provider), now() + make_interval(secs => sqlc.arg(interval_seconds)::float8))
-    ON CONFLICT (provider) DO UPDATE
+    INSERT INTO provider_rate AS r (budget, tat)
+    VALUES (sqlc.arg(budget), now() + make_interval(secs => sqlc.arg(interval_seconds)::float8))
+    ON CONFLICT (budget) DO UPDATE
     SET tat = greatest(r.tat, now()) + make_interval(secs => sqlc.arg(interval_seconds)::float8)
     WHERE greatest(r.tat, now()) + make_interval(secs => sqlc.arg(interval_seconds)::float8)
         <= now() + make_interval(secs => sqlc.arg(interval_seconds)::float8 * sqlc.arg(burst)::int)
@@ -124,11 +124,11 @@ WITH taken AS (
 SELECT EXISTS (SELECT 1 FROM taken) AS taken;
 
 -- name: ProviderCallWait :one
--- How long until one call of a refused provider fits, read after the
+-- How long until one call of a refused budget fits, read after the
 -- refusal: the refusing statement's own snapshot may predate the calls that
 -- filled the budget.
 SELECT coalesce((
     SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
         + sqlc.arg(interval_seconds)::float8 * (1 - sqlc.arg(burst)::int)
-    FROM provider_rate p WHERE p.provider = sqlc.arg(provider)
+    FROM provider_rate p WHERE p.budget = sqlc.arg(budget)
 ), 0)::float8 AS wait_seconds;

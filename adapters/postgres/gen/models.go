@@ -149,6 +149,6 @@ type ProviderQuotum struct {
 }
 
 type ProviderRate struct {
-	Provider string
-	Tat      time.Time
+	Budget string
+	Tat    time.Time
 }

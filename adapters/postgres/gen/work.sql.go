@@ -321,21 +321,21 @@ const providerCallWait = `-- name: ProviderCallWait :one
 SELECT coalesce((
     SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
         + $1::float8 * (1 - $2::int)
-    FROM provider_rate p WHERE p.provider = $3
+    FROM provider_rate p WHERE p.budget = $3
 ), 0)::float8 AS wait_seconds
 `
 
 type ProviderCallWaitParams struct {
 	IntervalSeconds float64
 	Burst           int32
-	Provider        string
+	Budget          string
 }
 
-// How long until one call of a refused provider fits, read after the
+// How long until one call of a refused budget fits, read after the
 // refusal: the refusing statement's own snapshot may predate the calls that
 // filled the budget.
 func (q *Queries) ProviderCallWait(ctx context.Context, arg ProviderCallWaitParams) (float64, error) {
-	row := q.db.QueryRow(ctx, providerCallWait, arg.IntervalSeconds, arg.Burst, arg.Provider)
+	row := q.db.QueryRow(ctx, providerCallWait, arg.IntervalSeconds, arg.Burst, arg.Budget)
 	var wait_seconds float64
 	err := row.Scan(&wait_seconds)
 	return wait_seconds, err
@@ -343,9 +343,9 @@ func (q *Queries) ProviderCallWait(ctx context.Context, arg ProviderCallWaitPara
 
 const takeProviderCall = `-- name: TakeProviderCall :one
 WITH taken AS (
-    INSERT INTO provider_rate AS r (provider, tat)
+    INSERT INTO provider_rate AS r (budget, tat)
     VALUES ($1, now() + make_interval(secs => $2::float8))
-    ON CONFLICT (provider) DO UPDATE
+    ON CONFLICT (budget) DO UPDATE
     SET tat = greatest(r.tat, now()) + make_interval(secs => $2::float8)
     WHERE greatest(r.tat, now()) + make_interval(secs => $2::float8)
         <= now() + make_interval(secs => $2::float8 * $3::int)
@@ -355,19 +355,19 @@ SELECT EXISTS (SELECT 1 FROM taken) AS taken
 `
 
 type TakeProviderCallParams struct {
-	Provider        string
+	Budget          string
 	IntervalSeconds float64
 	Burst           int32
 }
 
 // Spends one call of a provider's rate budget, shared by every instance: a
 // GCRA (generic cell rate algorithm) kept as one theoretical arrival time
-// per provider and moved in one statement, so concurrent callers queue on
+// per budget and moved in one statement, so concurrent callers queue on
 // the row and never both take the last call. A call is allowed when the
 // arrival time it would set lies at most burst intervals ahead; a refused
 // call changes nothing.
 func (q *Queries) TakeProviderCall(ctx context.Context, arg TakeProviderCallParams) (bool, error) {
-	row := q.db.QueryRow(ctx, takeProviderCall, arg.Provider, arg.IntervalSeconds, arg.Burst)
+	row := q.db.QueryRow(ctx, takeProviderCall, arg.Budget, arg.IntervalSeconds, arg.Burst)
 	var taken bool
 	err := row.Scan(&taken)
 	return taken, err
