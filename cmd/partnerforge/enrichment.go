@@ -17,6 +17,7 @@ import (
 	"github.com/partnerforge/partnerforge/adapters/providers/similarweb"
 	"github.com/partnerforge/partnerforge/adapters/providers/yahoo"
 	"github.com/partnerforge/partnerforge/adapters/ratelimit"
+	"github.com/partnerforge/partnerforge/adapters/wakeup"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 )
@@ -38,8 +39,9 @@ func newCallBudget(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (budget pro
 }
 
 // newPipeline builds the provider clients and the enrichment pipeline;
-// budget keeps their call rates.
-func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, budget providers.CallBudget, reg prometheus.Registerer, log *slog.Logger) (*enrichment.Pipeline, error) {
+// budget keeps their call rates. With wake set, workers and handlers rest
+// between wake-ups, and queued tasks wake every instance's workers.
+func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, budget providers.CallBudget, wake *wakeup.Wakeups, reg prometheus.Registerer, log *slog.Logger) (*enrichment.Pipeline, error) {
 	pc := cfg.Providers
 	var missing []error
 	if pc.BuiltWithAPIKey == "" {
@@ -86,11 +88,16 @@ func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, bud
 	// A fetch may take every attempt at its timeout plus the back-off in
 	// between; its lease is renewed meanwhile.
 	fetchTimeout := time.Duration(pc.MaxAttempts)*(pc.Timeout+5*time.Second) + 30*time.Second
-	return enrichment.New(enrichment.Deps{
+	deps := enrichment.Deps{
 		Pool: pool, Store: store, Queue: postgres.NewWorkQueue(pool), Jobs: commands.NewJobHandler(time.Now),
 		Fetchers: fetchers, Metrics: em, Logger: log, Now: time.Now,
-	}, enrichment.Config{
-		Workers: cfg.Enrichment.Workers, PollInterval: cfg.PollInterval,
+	}
+	if wake != nil {
+		deps.Queue.OnEnqueue(wake.Work)
+		deps.Wake = wake
+	}
+	return enrichment.New(deps, enrichment.Config{
+		Workers: cfg.Enrichment.Workers, PollInterval: cfg.PollInterval, Rest: cfg.FallbackPoll,
 		Lease: cfg.Enrichment.Lease, FetchTimeout: fetchTimeout,
 	})
 }

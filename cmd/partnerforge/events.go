@@ -96,7 +96,7 @@ func newEventsRedriveCmd(a *app) *cobra.Command {
 				}
 				store := postgres.NewEventStore(pool)
 				// The handlers call no provider: the budget is never spent.
-				pipeline, err := newPipeline(cfg, pool, store, postgres.NewProviderRates(pool), prometheus.NewRegistry(), log)
+				pipeline, err := newPipeline(cfg, pool, store, postgres.NewProviderRates(pool), nil, prometheus.NewRegistry(), log)
 				if err != nil {
 					return err
 				}
@@ -129,7 +129,11 @@ func (a *app) withPool(fn func(*pgxpool.Pool) error) error {
 	if err := requireMigrated(a.ctx, pool); err != nil {
 		return err
 	}
-	return fn(pool)
+	if err := fn(pool); err != nil {
+		return err
+	}
+	wakeServices(a.ctx, pool)
+	return nil
 }
 
 func newEventsExportCmd(a *app) *cobra.Command {
