@@ -148,6 +148,11 @@ type ProviderQuotum struct {
 	Used     int32
 }
 
+type ProviderRate struct {
+	Budget string
+	Tat    time.Time
+}
+
 type StreamSnapshot struct {
 	StreamID      string
 	StreamVersion int64
