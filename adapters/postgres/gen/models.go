@@ -147,3 +147,18 @@ type ProviderQuotum struct {
 	Day      pgtype.Date
 	Used     int32
 }
+
+type ProviderRate struct {
+	Budget string
+	Tat    time.Time
+}
+
+type StreamSnapshot struct {
+	StreamID      string
+	StreamVersion int64
+	EventID       uuid.UUID
+	Format        string
+	State         []byte
+	Digest        []byte
+	TakenAt       time.Time
+}
