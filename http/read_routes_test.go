@@ -179,7 +179,8 @@ func floatOf(p *int) *float64 {
 	return &f
 }
 
-// checkOrder asserts NULLs last, values in order and ties by domain.
+// checkOrder asserts NULLs last, values in order and ties by domain in the
+// same direction.
 func checkOrder(t *testing.T, data []readmodel.TargetSummary, key sortKey, desc bool) {
 	t.Helper()
 	for i := 1; i < len(data); i++ {
@@ -198,7 +199,11 @@ func checkOrder(t *testing.T, data []readmodel.TargetSummary, key sortKey, desc 
 				c = -c
 			}
 		}
-		if c > 0 || c == 0 && a.Domain > b.Domain {
+		tie := cmp.Compare(a.Domain, b.Domain)
+		if desc {
+			tie = -tie
+		}
+		if c > 0 || c == 0 && tie > 0 {
 			t.Fatalf("%s (%s %v) before %s (%s %v)", a.Domain, as, an, b.Domain, bs, bn)
 		}
 	}
@@ -232,6 +237,10 @@ func testTargetPagination(t *testing.T, rs *readServer) {
 				t.Fatal("list failed")
 			}
 			want := Pagination{Page: tt.page, PerPage: tt.perPage, Total: n, TotalPages: tt.wantPages}
+			if more := tt.page*tt.perPage < n; more != (got.Pagination.NextCursor != "") {
+				t.Errorf("GET %s: next cursor %q, want one: %v", path, got.Pagination.NextCursor, more)
+			}
+			got.Pagination.NextCursor = ""
 			if got.Pagination != want || len(got.Data) != tt.wantLen {
 				t.Fatalf("GET %s: %d rows, %+v; want %d rows, %+v", path, len(got.Data), got.Pagination, tt.wantLen, want)
 			}
