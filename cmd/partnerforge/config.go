@@ -34,6 +34,10 @@ type Config struct {
 	// RedisURL, when set, keeps the API keys' per-minute budgets in Redis,
 	// shared by every instance; unset, each instance keeps its own.
 	RedisURL string
+	// ReadCache answers the target read routes from a cache per read-model
+	// version. Off only to measure the queries themselves (make load's
+	// "list at scale" stage); production keeps it on.
+	ReadCache bool
 }
 
 // ProviderConfig is where the providers are and how hard to push them.
@@ -75,6 +79,7 @@ var envDocs = []envDoc{
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's (the only ones in production)"},
 	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
 	{"REDIS_URL", "", "redis:// URL of the rate limiter shared by every instance (unset: budgets in process, for one instance)"},
+	{"READ_CACHE", "true", "answer the target read routes from a cache per read-model version (false only to benchmark the queries)"},
 	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
 	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
 	{"BUILTWITH_API_KEY", "", "BuiltWith key (required by serve)"},
@@ -148,6 +153,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		fail("MIGRATE_ON_START", "want true or false")
 	}
 	c.MigrateOnStart = mig
+	cache, err := strconv.ParseBool(get("READ_CACHE"))
+	if err != nil {
+		fail("READ_CACHE", "want true or false")
+	}
+	c.ReadCache = cache
 	c.ShutdownTimeout = durationVar(get, fail, "SHUTDOWN_TIMEOUT", time.Second, 10*time.Minute)
 	c.PollInterval = durationVar(get, fail, "EVENT_POLL_INTERVAL", time.Millisecond, time.Minute)
 

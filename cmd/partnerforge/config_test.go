@@ -28,6 +28,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		DBMinConns:      5,
 		DBMaxConns:      20,
 		MigrateOnStart:  true,
+		ReadCache:       true,
 		ShutdownTimeout: 15 * time.Second,
 		PollInterval:    20 * time.Millisecond,
 		Providers: ProviderConfig{
@@ -135,6 +136,7 @@ func TestLoadConfigRejectsInvalidValues(t *testing.T) {
 		{"SHUTDOWN_TIMEOUT", "15"},
 		{"SHUTDOWN_TIMEOUT", "500ms"},
 		{"SHUTDOWN_TIMEOUT", "11m"},
+		{"READ_CACHE", "off"},
 		{"EVENT_POLL_INTERVAL", "fast"},
 		{"EVENT_POLL_INTERVAL", "0s"},
 		{"EVENT_POLL_INTERVAL", "2m"},
