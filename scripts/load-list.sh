@@ -62,7 +62,7 @@ fi
 
 db_url=$(scripts/db.sh createdb "$dbname")
 export DATABASE_URL=$db_url
-have=$(psql "$db_url" -tAc "SELECT count(*) FROM displacement_targets" 2>/dev/null || echo 0)
+have=$(psql "$db_url" -tAc "SELECT count(*) FROM events WHERE event_type = 'TargetImported'" 2>/dev/null || echo 0)
 if [ "${LOAD_LIST_REUSE:-0}" = 1 ] && [ "${have:-0}" -ge "$((rows * 95 / 100))" ]; then
   log "reusing $dbname with $have targets"
 else
