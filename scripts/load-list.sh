@@ -80,11 +80,13 @@ READ_CACHE=false HTTP_ADDR=$addr BUILTWITH_API_KEY=load SIMILARWEB_API_KEY=load 
 pids+=($!)
 for _ in $(seq 150); do curl -fsS -o /dev/null --max-time 1 "$base/health" 2>/dev/null && break; sleep 0.2; done
 auth=(-H "X-API-Key: $key")
-# The list is a projection: wait until it holds the import.
+# The list is a projection: wait until it holds the import and stands still.
+prev=-1
 for _ in $(seq 600); do
   total=$(curl -fsS --max-time 30 "${auth[@]}" "$base/api/targets?per_page=1&sort=domain" | jq -r .pagination.total)
-  [ "${total:-0}" -ge "$((rows * 95 / 100))" ] && break
-  sleep 1
+  [ "${total:-0}" -ge "$((rows * 95 / 100))" ] && [ "$total" = "$prev" ] && break
+  prev=$total
+  sleep 2
 done
 log "the list holds $total targets"
 
