@@ -6,6 +6,10 @@
 #   2. GET /api/targets with a mix of filters, sorts and pages, 50 connections
 #   3. 50 concurrent users mixing list, detail, stats and enrichment requests
 #   4. POST /api/enrich/{domain} at a constant 500 requests/s
+#   5. the list at scale (scripts/load-list.sh): a database of its own with
+#      LOAD_LIST_ROWS demo rows (default 100000; 0 skips the stage), its own
+#      service with the read cache off, random pages and deep cursors, and
+#      /health again as that stage's baseline
 #
 # and prints requests/s and p50/p95/p99 for each, the ratio of the targets
 # rate to the /health rate, and the figures against the API's goals.
@@ -196,3 +200,8 @@ check "GET /api/targets p99 <= 25 ms ($(p99 targets) ms)" "$(p99 targets) <= 25"
 check "GET /api/targets >= 0.3x /health ($ratio)" "$ratio >= 0.3"
 check "GET /api/targets all 2xx/304 ($(ok_share targets))" "$(ok_share targets) >= 1"
 check "POST /api/enrich p99 <= 10 ms at $enrich_rate req/s ($(p99 enrich) ms)" "$(p99 enrich) <= 10"
+
+if [ "${LOAD_LIST_ROWS:-100000}" != 0 ]; then
+  echo
+  scripts/load-list.sh
+fi
