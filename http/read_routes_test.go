@@ -28,6 +28,7 @@ func TestReadRoutes(t *testing.T) {
 	t.Run("targets sorts", func(t *testing.T) { t.Parallel(); testTargetSorts(t, rs) })
 	t.Run("targets pagination", func(t *testing.T) { t.Parallel(); testTargetPagination(t, rs) })
 	t.Run("targets bad parameters", func(t *testing.T) { t.Parallel(); testTargetBadParams(t, rs) })
+	t.Run("targets by cursor", func(t *testing.T) { t.Parallel(); testTargetCursor(t, rs) })
 	t.Run("companies", func(t *testing.T) { t.Parallel(); testCompanies(t, rs) })
 	t.Run("stats", func(t *testing.T) { t.Parallel(); testStats(t, rs, all.Data) })
 	t.Run("jobs", func(t *testing.T) { t.Parallel(); testJobs(t, rs) })
@@ -384,5 +385,55 @@ func TestJSONIsNotHTMLEscaped(t *testing.T) {
 				t.Errorf("GET %s: body lacks the name as written: %s", path, body)
 			}
 		})
+	}
+}
+
+// testTargetCursor follows next_cursor through the list: it lists every
+// target once, in the order of the whole list, numbers its pages, and a
+// cursor sent with another order is refused naming the parameter.
+func testTargetCursor(t *testing.T, rs *readServer) {
+	for _, order := range []string{"asc", "desc"} {
+		var whole TargetList
+		if rs.get(t, targetsPath("sort", "revenue", "order", order, "per_page", "200"), &whole) != http.StatusOK {
+			t.Fatal("list failed")
+		}
+		var got []string
+		cursor := ""
+		for page := 1; ; page++ {
+			params := []string{"sort", "revenue", "order", order, "per_page", "5"}
+			if cursor != "" {
+				params = append(params, "cursor", cursor)
+			}
+			var p TargetList
+			if status := rs.get(t, targetsPath(params...), &p); status != http.StatusOK {
+				t.Fatalf("page %d: status %d", page, status)
+			}
+			if p.Pagination.Page != page || p.Pagination.Total != len(whole.Data) {
+				t.Errorf("page %d: pagination %+v", page, p.Pagination)
+			}
+			for _, x := range p.Data {
+				got = append(got, x.Domain)
+			}
+			if cursor = p.Pagination.NextCursor; cursor == "" {
+				break
+			}
+			if page > len(whole.Data) {
+				t.Fatal("the cursor never ends")
+			}
+		}
+		var want []string
+		for _, x := range whole.Data {
+			want = append(want, x.Domain)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s by cursor:\n got %v\nwant %v", order, got, want)
+		}
+	}
+	var first TargetList
+	rs.get(t, targetsPath("sort", "revenue", "per_page", "2"), &first)
+	var e ErrorBody
+	if status := rs.get(t, targetsPath("sort", "revenue", "order", "asc", "cursor", first.Pagination.NextCursor), &e); status != http.StatusBadRequest ||
+		e.Error.Code != CodeInvalidParameter || e.Error.Details["parameter"] != "cursor" {
+		t.Errorf("cursor of another order: %d %+v", status, e)
 	}
 }

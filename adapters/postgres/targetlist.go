@@ -180,7 +180,7 @@ type segment struct {
 	desc  bool
 }
 
-// read returns up to limit rows of the segment after the position (when
+// readSegment returns up to limit rows of the segment after the position (when
 // after is set) and offset rows further.
 func (r *ReadModels) readSegment(ctx context.Context, f readmodel.TargetFilter, seg segment, after *listCursor, offset, limit int) ([]targetRow, error) {
 	var s listStatement
@@ -223,7 +223,7 @@ func (r *ReadModels) readSegment(ctx context.Context, f readmodel.TargetFilter, 
 	})
 }
 
-// countSegment counts the rows of f with a key for seg's key: where the
+// countWithKey counts the rows of f that have a value for key: where the
 // NULL segment starts, needed only when a page number lands past it.
 func (r *ReadModels) countWithKey(ctx context.Context, f readmodel.TargetFilter, key targetSortKey) (int, error) {
 	var s listStatement
