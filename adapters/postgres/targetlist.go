@@ -180,9 +180,9 @@ type segment struct {
 	desc  bool
 }
 
-// readSegment returns up to limit rows of the segment after the position (when
-// after is set) and offset rows further.
-func (r *ReadModels) readSegment(ctx context.Context, f readmodel.TargetFilter, seg segment, after *listCursor, offset, limit int) ([]targetRow, error) {
+// segmentQuery is the statement reading up to limit rows of the segment
+// after the position (when after is set) and offset rows further.
+func segmentQuery(f readmodel.TargetFilter, seg segment, after *listCursor, offset, limit int) (string, []any) {
 	var s listStatement
 	s.filter(f)
 	order := seg.key.expr + " " + direction(seg.desc) + ", domain " + direction(seg.desc)
@@ -208,19 +208,63 @@ func (r *ReadModels) readSegment(ctx context.Context, f readmodel.TargetFilter, 
 	if offset > 0 {
 		sql += " OFFSET " + s.arg(int32(offset))
 	}
-	rows, err := r.db.Query(ctx, sql, s.args...)
+	return sql, s.args
+}
+
+func scanTargetRow(row pgx.CollectableRow) (targetRow, error) {
+	var t targetRow
+	x := &t.summary
+	err := row.Scan(&x.Domain, &x.CompanyName, &x.PartnerTech, &x.Vertical, &x.Country, &x.City, &x.State,
+		&x.ICPScore, &x.ICPTier, &x.ICPTierName, &x.LeadScore, &x.SWMonthlyVisits,
+		&x.SWSearchTrafficPct, &x.TrafficGrowth, &x.Revenue, &x.Ticker, &x.IsPublic, &x.CurrentSearch,
+		&x.EnrichmentLevel, &x.LastEnriched, &x.Excluded, &x.UpdatedAt, &t.key)
+	return t, err
+}
+
+// listVersion is the targets read model's version: the projection's
+// checkpoint and its rebuild generation (as postgres.ProjectionVersion
+// reads them).
+type listVersion struct{ position, generation int64 }
+
+const listVersionSQL = `SELECT COALESCE(c.position, 0)::bigint, COALESCE(c.generation, 0)::bigint
+FROM (SELECT 1) AS one LEFT JOIN projection_checkpoints c ON c.name = $1`
+
+// readFirst reads the read model's version and a page's first segment in
+// one round trip on one connection: most pages need nothing more (their
+// total is kept), so a page costs one round trip.
+func (r *ReadModels) readFirst(ctx context.Context, sql string, args []any) (listVersion, []targetRow, error) {
+	var b pgx.Batch
+	b.Queue(listVersionSQL, targetsProjection)
+	b.Queue(sql, args...)
+	br := r.db.SendBatch(ctx, &b)
+	defer br.Close()
+	var v listVersion
+	if err := br.QueryRow().Scan(&v.position, &v.generation); err != nil {
+		return v, nil, fmt.Errorf("target list version: %w", err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return v, nil, fmt.Errorf("read target list: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanTargetRow)
+	if err != nil {
+		return v, nil, fmt.Errorf("read target list: %w", err)
+	}
+	return v, out, br.Close()
+}
+
+// readSegment runs segmentQuery's statement.
+func (r *ReadModels) readSegment(ctx context.Context, f readmodel.TargetFilter, seg segment, after *listCursor, offset, limit int) ([]targetRow, error) {
+	sql, args := segmentQuery(f, seg, after, offset, limit)
+	rows, err := r.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read target list: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (targetRow, error) {
-		var t targetRow
-		x := &t.summary
-		err := row.Scan(&x.Domain, &x.CompanyName, &x.PartnerTech, &x.Vertical, &x.Country, &x.City, &x.State,
-			&x.ICPScore, &x.ICPTier, &x.ICPTierName, &x.LeadScore, &x.SWMonthlyVisits,
-			&x.SWSearchTrafficPct, &x.TrafficGrowth, &x.Revenue, &x.Ticker, &x.IsPublic, &x.CurrentSearch,
-			&x.EnrichmentLevel, &x.LastEnriched, &x.Excluded, &x.UpdatedAt, &t.key)
-		return t, err
-	})
+	out, err := pgx.CollectRows(rows, scanTargetRow)
+	if err != nil {
+		return nil, fmt.Errorf("read target list: %w", err)
+	}
+	return out, nil
 }
 
 // countWithKey counts the rows of f that have a value for key: where the
@@ -268,16 +312,20 @@ func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) 
 	}
 	// One row more than the page tells whether there is a next page.
 	want := f.PerPage + 1
-	var rows []targetRow
 	keyed := segment{key: key, desc: f.Descending}
-	if after == nil || !after.Null {
-		got, err := r.readSegment(ctx, f, keyed, after, offset, want)
-		if err != nil {
-			return readmodel.TargetPage{}, err
-		}
-		rows = got
+	nulls := segment{key: key, nulls: true, desc: f.Descending}
+	// A cursor among the rows without a key reads on there; anything else
+	// starts among the rows with one.
+	first := keyed
+	if after != nil && after.Null {
+		first = nulls
 	}
-	if len(rows) < want && !key.unique {
+	sql, args := segmentQuery(f, first, after, offset, want)
+	version, rows, err := r.readFirst(ctx, sql, args)
+	if err != nil {
+		return readmodel.TargetPage{}, err
+	}
+	if !first.nulls && len(rows) < want && !key.unique {
 		// The page reaches the rows without a key. Past the keyed rows, a
 		// page number skips what remains of its offset among them.
 		nullOffset := 0
@@ -288,11 +336,7 @@ func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) 
 			}
 			nullOffset = max(0, offset-keyedRows)
 		}
-		var nullsAfter *listCursor
-		if after != nil && after.Null {
-			nullsAfter = after
-		}
-		got, err := r.readSegment(ctx, f, segment{key: key, nulls: true, desc: f.Descending}, nullsAfter, nullOffset, want-len(rows))
+		got, err := r.readSegment(ctx, f, nulls, nil, nullOffset, want-len(rows))
 		if err != nil {
 			return readmodel.TargetPage{}, err
 		}
@@ -313,7 +357,7 @@ func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) 
 		}
 		page.Targets = append(page.Targets, row.summary)
 	}
-	total, err := r.targetTotal(ctx, f)
+	total, err := r.targetTotal(ctx, f, version)
 	if err != nil {
 		return readmodel.TargetPage{}, err
 	}
@@ -327,18 +371,14 @@ func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) 
 // after the targets projection has moved (or a rebuild was swapped in).
 // The version is read first and the count stored under it, so a count is
 // never older than the version it is kept for.
-func (r *ReadModels) targetTotal(ctx context.Context, f readmodel.TargetFilter) (int, error) {
-	v, err := r.q.ProjectionVersion(ctx, targetsProjection)
-	if err != nil {
-		return 0, fmt.Errorf("target list version: %w", err)
-	}
+func (r *ReadModels) targetTotal(ctx context.Context, f readmodel.TargetFilter, v listVersion) (int, error) {
 	var s listStatement
 	s.filter(f)
 	args, err := json.Marshal(s.args)
 	if err != nil {
 		return 0, fmt.Errorf("target list filter: %w", err)
 	}
-	k := totalKey{sql: s.whereSQL(), args: string(args), version: v.Position, generation: v.Generation}
+	k := totalKey{sql: s.whereSQL(), args: string(args), version: v.position, generation: v.generation}
 	if n, ok := r.totals.get(k); ok {
 		return n, nil
 	}
