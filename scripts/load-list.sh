@@ -10,7 +10,8 @@
 #      LOAD_LIST_REUSE=1 keeps the database when it already holds them
 #   2. the service on LOAD_LIST_ADDR (default 127.0.0.1:8090) with
 #      READ_CACHE=false
-#   3. GET /health at 50 connections (the baseline), then random list pages
+#   3. a warm-up of random list pages (LOAD_LIST_WARMUP, default 10s, not
+#      recorded), GET /health at 50 connections (the baseline), then random list pages
 #      at 50 connections: every sort key and order, a dozen filters, the
 #      first pages by number and deep pages by cursor (collected by walking
 #      each order with per_page=200, LOAD_LIST_WALK steps deep)
@@ -142,6 +143,13 @@ attack() { # name targets-file
     -rate=0 -workers="$conns" -max-workers="$conns" >"$work/$1.bin"
   "$vegeta" report -type=json <"$work/$1.bin" >"$work/$1.json"
 }
+# Warm-up, not recorded: each of the pool's connections prepares every
+# statement shape it meets (sort key, direction, segment, filters) and
+# plans it a few times before PostgreSQL settles on a cached plan. A
+# service that has run for minutes has done so; a cold one spends a 10 s
+# run preparing.
+"$vegeta" attack -targets="$work/list.targets" -duration="${LOAD_LIST_WARMUP:-10s}" -timeout=10s -keepalive=true \
+  -rate=0 -workers="$conns" -max-workers="$conns" >/dev/null
 attack health "$work/health.targets"
 attack list "$work/list.targets"
 
