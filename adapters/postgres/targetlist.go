@@ -52,23 +52,36 @@ type targetSortKey struct {
 }
 
 var targetSortKeys = map[string]targetSortKey{
-	readmodel.SortScore:   {expr: "icp_score", keyText: "icp_score::text", param: "%s::integer", parse: parseInt},
+	readmodel.SortScore:   {expr: "icp_score", keyText: "icp_score::text", param: "%s::integer", parse: parseInt32},
 	readmodel.SortVisits:  {expr: "sw_monthly_visits", keyText: "sw_monthly_visits::text", param: "%s::bigint", parse: parseInt},
 	readmodel.SortRevenue: {expr: "revenue", keyText: "revenue::text", param: "%s::double precision", parse: parseFloat},
 	readmodel.SortLastEnriched: {
 		expr:    "last_enriched",
 		keyText: "(extract(epoch FROM last_enriched) * 1000000)::bigint::text",
 		param:   "('epoch'::timestamptz + %s::bigint * interval '1 microsecond')",
-		parse:   parseInt,
+		parse:   parseMicros,
 	},
 	readmodel.SortCompanyName: {expr: "lower(company_name)", keyText: "lower(company_name)", param: "%s::text", parse: func(string) error { return nil }},
 	readmodel.SortDomain:      {expr: "domain", keyText: "domain", param: "%s::text", parse: func(string) error { return nil }, unique: true},
 }
 
 func parseInt(s string) error     { _, err := strconv.ParseInt(s, 10, 64); return err }
+func parseInt32(s string) error   { _, err := strconv.ParseInt(s, 10, 32); return err }
 func parseFloat(s string) error   { _, err := strconv.ParseFloat(s, 64); return err }
 func direction(desc bool) string  { return map[bool]string{false: "ASC", true: "DESC"}[desc] }
 func comparison(desc bool) string { return map[bool]string{false: ">", true: "<"}[desc] }
+
+// parseMicros accepts microseconds since 1970 within ±3,000 years, which
+// PostgreSQL's timestamp arithmetic holds without overflowing.
+func parseMicros(s string) error {
+	us, err := strconv.ParseInt(s, 10, 64)
+	if err == nil && (us > maxCursorMicros || us < -maxCursorMicros) {
+		err = fmt.Errorf("timestamp %d µs out of range", us)
+	}
+	return err
+}
+
+const maxCursorMicros = 3000 * 366 * 24 * 3600 * 1_000_000
 
 // targetListColumns are the columns of readmodel.TargetSummary, in scan
 // order, followed by the sort key as text.

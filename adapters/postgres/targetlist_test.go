@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -283,13 +284,19 @@ func TestTargetListCursorIsChecked(t *testing.T) {
 		"other sort":  {PerPage: 3, Sort: readmodel.SortRevenue, Descending: true, Cursor: first.NextCursor},
 		"other order": {PerPage: 3, Sort: readmodel.SortScore, Cursor: first.NextCursor},
 		"not base64":  {PerPage: 3, Sort: readmodel.SortScore, Descending: true, Cursor: "%%%"},
-		"bad key":     {PerPage: 3, Sort: readmodel.SortScore, Descending: true, Cursor: "eyJzIjoiaWNwX3Njb3JlIiwiciI6dHJ1ZSwiayI6IngiLCJkIjoiYS5jb20iLCJvIjozfQ"},
+		"bad key":     {PerPage: 3, Sort: readmodel.SortScore, Descending: true, Cursor: cursorOf(`{"s":"icp_score","r":true,"k":"x","d":"a.com","o":3}`)},
+		"score past int32": {PerPage: 3, Sort: readmodel.SortScore, Descending: true,
+			Cursor: cursorOf(`{"s":"icp_score","r":true,"k":"99999999999","d":"a.com","o":3}`)},
+		"time past any year": {PerPage: 3, Sort: readmodel.SortLastEnriched,
+			Cursor: cursorOf(`{"s":"last_enriched","k":"9000000000000000000","d":"a.com","o":3}`)},
 	} {
 		if _, err := rm.ListTargets(ctx, f); !errors.Is(err, readmodel.ErrInvalidCursor) {
 			t.Errorf("%s: %v, want ErrInvalidCursor", name, err)
 		}
 	}
 }
+
+func cursorOf(js string) string { return base64.RawURLEncoding.EncodeToString([]byte(js)) }
 
 // The total is kept per filter and read-model version: an enrichment that
 // moves a target into the tier is counted at once, on the same reader.
