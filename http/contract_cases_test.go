@@ -146,6 +146,10 @@ func contractCases() []contractCase {
 		// A cursor as the list issues it: after a.com, by domain.
 		get("targets after a cursor", "/api/targets?sort=domain&order=asc&per_page=5&cursor=eyJzIjoiZG9tYWluIiwiZCI6ImEuY29tIiwibyI6MX0", ok, ""),
 		get("targets with another order's cursor", "/api/targets?sort=domain&cursor=eyJzIjoicmV2ZW51ZSIsInIiOnRydWUsImsiOiIxIiwiZCI6ImEuY29tIiwibyI6MX0", badRequest, CodeInvalidParameter),
+		get("targets as CSV", "/api/targets.csv", ok, ""),
+		get("targets as CSV, filtered and sorted", "/api/targets.csv?tier=1&score_min=60&score_max=100&vertical=Retail&country=US&partner_tech=Shopify&search=co&sort=revenue&order=asc", ok, ""),
+		get("targets as CSV take no paging", "/api/targets.csv?page=2", badRequest, CodeInvalidParameter),
+		get("targets as CSV with a bad filter", "/api/targets.csv?tier=9", badRequest, CodeInvalidParameter),
 		get("targets page 0", "/api/targets?page=0", badRequest, CodeInvalidParameter),
 		get("targets per_page 0", "/api/targets?per_page=0", badRequest, CodeInvalidParameter),
 		get("targets non-numeric per_page", "/api/targets?per_page=ten", badRequest, CodeInvalidParameter),

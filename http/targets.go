@@ -32,29 +32,12 @@ const maxCursorParam = 2048
 // precedence over page.
 func (rr *readRoutes) listTargets(c *gin.Context) {
 	q := newQuery(c, targetParams...)
-	f := readmodel.TargetFilter{
-		Tier:        q.intIn("tier", 1, 4),
-		ScoreMin:    q.intIn("score_min", 0, 100),
-		ScoreMax:    q.intIn("score_max", 0, 100),
-		Verticals:   q.list("vertical"),
-		Countries:   q.list("country"),
-		PartnerTech: q.text("partner_tech"),
-		Search:      q.text("search"),
-		Sort:        q.oneOf("sort", readmodel.SortScore, readmodel.SortKeys...),
-	}
+	f := targetFilter(q)
 	f.Page, f.PerPage = q.page()
 	if cur, _ := q.single("cursor"); len(cur) > maxCursorParam {
 		q.fail("cursor", fmt.Sprintf("cursor is longer than %d bytes", maxCursorParam))
 	} else {
 		f.Cursor = cur
-	}
-	defaultOrder := "desc"
-	if f.Sort == readmodel.SortCompanyName || f.Sort == readmodel.SortDomain {
-		defaultOrder = "asc"
-	}
-	f.Descending = q.oneOf("order", defaultOrder, "asc", "desc") == "desc"
-	if f.ScoreMin != nil && f.ScoreMax != nil && *f.ScoreMin > *f.ScoreMax {
-		q.fail("score_min", "score_min must not exceed score_max")
 	}
 	if q.abort(c) {
 		return
@@ -73,6 +56,30 @@ func (rr *readRoutes) listTargets(c *gin.Context) {
 	p := paginate(page.Offset/f.PerPage+1, f.PerPage, page.Total)
 	p.NextCursor = page.NextCursor
 	writeJSON(c, http.StatusOK, TargetList{Data: page.Targets, Pagination: p})
+}
+
+// targetFilter reads the filter and sort parameters of the target list;
+// the CSV export reads them the same way. Paging is the caller's.
+func targetFilter(q *query) readmodel.TargetFilter {
+	f := readmodel.TargetFilter{
+		Tier:        q.intIn("tier", 1, 4),
+		ScoreMin:    q.intIn("score_min", 0, 100),
+		ScoreMax:    q.intIn("score_max", 0, 100),
+		Verticals:   q.list("vertical"),
+		Countries:   q.list("country"),
+		PartnerTech: q.text("partner_tech"),
+		Search:      q.text("search"),
+		Sort:        q.oneOf("sort", readmodel.SortScore, readmodel.SortKeys...),
+	}
+	defaultOrder := "desc"
+	if f.Sort == readmodel.SortCompanyName || f.Sort == readmodel.SortDomain {
+		defaultOrder = "asc"
+	}
+	f.Descending = q.oneOf("order", defaultOrder, "asc", "desc") == "desc"
+	if f.ScoreMin != nil && f.ScoreMax != nil && *f.ScoreMin > *f.ScoreMax {
+		q.fail("score_min", "score_min must not exceed score_max")
+	}
+	return f
 }
 
 // getCompany serves GET /api/companies/{domain}: any spelling of a known
