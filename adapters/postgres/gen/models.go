@@ -148,6 +148,11 @@ type ProviderQuotum struct {
 	Used     int32
 }
 
+type ProviderRate struct {
+	Budget string
+	Tat    time.Time
+}
+
 type TargetList struct {
 	Domain             string
 	CompanyName        pgtype.Text
