@@ -153,6 +153,16 @@ type ProviderRate struct {
 	Tat    time.Time
 }
 
+type StreamSnapshot struct {
+	StreamID      string
+	StreamVersion int64
+	EventID       uuid.UUID
+	Format        string
+	State         []byte
+	Digest        []byte
+	TakenAt       time.Time
+}
+
 type TargetList struct {
 	Domain             string
 	CompanyName        pgtype.Text
