@@ -79,6 +79,9 @@ type Pagination struct {
 	PerPage    int `json:"per_page"`
 	Total      int `json:"total"`
 	TotalPages int `json:"total_pages"`
+	// NextCursor continues the list after this page (cursor=); only the
+	// target list has one, and not on its last page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func paginate(page, perPage, total int) Pagination {
