@@ -9,7 +9,7 @@ BIN     := bin/partnerforge
 DB      := scripts/db.sh
 REDIS   := scripts/redis.sh
 
-.PHONY: all build run test lint lint-openapi generate check-generated bench load clean db-stop redis-stop
+.PHONY: all build run test faults lint lint-openapi generate check-generated bench load clean db-stop redis-stop
 
 all: build
 
@@ -25,6 +25,11 @@ test:
 	@url=$$($(DB) url); echo "tests use PostgreSQL at $$url (each package creates its own database)"; \
 	redis=$$($(REDIS) url); echo "tests use Redis at $$redis (each test its own key prefix)"; \
 	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" $(GO) test -race -count=1 ./...
+
+## faults: the fault-injection suite (docs/reliability.md): the real binary on a private PostgreSQL
+## cluster it creates (ports 55520-55529) and restarts, fixture providers turned bad. Takes minutes.
+faults:
+	$(GO) test -tags faults -count=1 -v -timeout 30m ./faults/
 
 ## lint: formatting, vet, and generated code up to date.
 lint: check-generated lint-openapi
