@@ -50,10 +50,10 @@ func TestProvidersThatMisbehave(t *testing.T) {
 		code         domain.FailureCode
 		says         string
 	}{
-		{"hangs", fixtures.DomainBuiltWithHangs, domain.FailureTimeout, ""},
+		{"hangs", fixtures.DomainBuiltWithHangs, domain.FailureTimeout, "deadline exceeded"},
 		{"closes the connection mid-body", fixtures.DomainBuiltWithCutsBody, domain.FailureUpstreamError, "unexpected EOF"},
 		{"answers 200 with HTML", fixtures.DomainBuiltWithHTML, domain.FailureBadResponse, "invalid character '<'"},
-		{"sends 2 GiB", fixtures.DomainBuiltWithHuge, domain.FailureBadResponse, "at most 8 MiB is read"},
+		{"sends 2 GiB", fixtures.DomainBuiltWithHuge, domain.FailureBadResponse, "goes on past the cap; at most 8 MiB is read"},
 	}
 	var all []uuid.UUID
 	for _, tc := range cases {

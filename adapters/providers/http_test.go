@@ -180,3 +180,20 @@ func TestGetStopsReadingAtTheCap(t *testing.T) {
 		t.Errorf("server sent all %d bytes: the client read on past the cap", n)
 	}
 }
+
+// TestGetRefusesAnAnnouncedOversizeBody: a Content-Length above the cap is
+// refused before a byte of the body is read.
+func TestGetRefusesAnAnnouncedOversizeBody(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "3221225472") // 3 GiB, never sent
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"Results":[`))
+	}))
+	t.Cleanup(srv.Close)
+	_, err := providers.Get(context.Background(), srv.Client(), srv.URL+"/api.json?KEY=secret", nil)
+	e := providers.AsError(err)
+	if e == nil || e.Code != domain.FailureBadResponse || e.HTTPStatus != 200 || !strings.Contains(e.Error(), "announces 3221225472 bytes") {
+		t.Fatalf("err = %v, want bad_response naming the announced length", err)
+	}
+}

@@ -414,7 +414,7 @@ func TestMisbehavingAnswersFailInWords(t *testing.T) {
 	}{
 		{fixtures.DomainBuiltWithCutsBody, domain.FailureUpstreamError, 3, "unexpected EOF"},
 		{fixtures.DomainBuiltWithHTML, domain.FailureBadResponse, 1, "invalid character '<'"},
-		{fixtures.DomainBuiltWithHuge, domain.FailureBadResponse, 1, "at most 8 MiB is read"},
+		{fixtures.DomainBuiltWithHuge, domain.FailureBadResponse, 1, "goes on past the cap; at most 8 MiB is read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.domain, func(t *testing.T) {
