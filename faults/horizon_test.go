@@ -133,8 +133,8 @@ func TestLongTransactionHoldsBackTheHorizon(t *testing.T) {
 	}
 	record(row{
 		fault: "a transaction holding an xid left open elsewhere on the server",
-		happened: fmt.Sprintf("lag metric rose to %.0f s, /ready stayed 200 with an event_horizon warning, the read model held back (company route %d); after the rollback the lag fell to %.1f s, the warning went and the read model caught up within %s; job %v",
-			lagHeld, code, lagAfter, caughtUp.Round(100*time.Millisecond), tl.statuses),
+		happened: fmt.Sprintf("lag metric rose to %.0f s, /ready stayed 200 with an event_horizon warning, the read model held back (company route %d); after the rollback the lag fell to %.1f s, the warning went and the read model caught up within %s; job %s",
+			lagHeld, code, lagAfter, caughtUp.Round(100*time.Millisecond), counts(tl.statuses)),
 		lost: tl.lost, duplicated: tl.duplicated, unfin: tl.unfinished,
 	})
 	s.stop(t)

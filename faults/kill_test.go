@@ -101,8 +101,8 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 	if a.done() {
 		t.Errorf("the surviving instance exited: %v", a.err)
 	}
-	t.Logf("accepted %d (serve-b %d before it died; %d rerouted to serve-a), ended %d, statuses %v, provider failures %v",
-		len(accepted), byB.Load(), rerouted.Load(), ended, tl.statuses, tl.failures)
+	t.Logf("accepted %d (serve-b %d before it died; %d rerouted to serve-a), ended %d, statuses %s, provider failures %s",
+		len(accepted), byB.Load(), rerouted.Load(), ended, counts(tl.statuses), counts(tl.failures))
 	t.Logf("at the kill: %d fetch tasks queued, %d of them leased", queuedAtKill, leasedAtKill)
 	if len(accepted) != jobs || tl.lost != 0 || tl.duplicated != 0 || tl.unfinished != 0 || tl.expired != 0 {
 		t.Errorf("accepted %d of %d; lost %d, duplicated %d, unfinished %d, expired %d",
@@ -113,8 +113,8 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 	}
 	record(row{
 		fault: "`kill -9` of one of two `serve` instances, 200 jobs",
-		happened: fmt.Sprintf("%d/%d jobs accepted (%d requests rerouted to the survivor), %d fetch tasks queued and %d leased at the kill; all %d ended (%v)",
-			len(accepted), jobs, rerouted.Load(), queuedAtKill, leasedAtKill, ended, tl.statuses),
+		happened: fmt.Sprintf("%d/%d jobs accepted (%d requests rerouted to the survivor), %d fetch tasks queued and %d leased at the kill; all %d ended (%s)",
+			len(accepted), jobs, rerouted.Load(), queuedAtKill, leasedAtKill, ended, counts(tl.statuses)),
 		lost: tl.lost, duplicated: tl.duplicated, unfin: tl.unfinished,
 	})
 	a.stop(t)

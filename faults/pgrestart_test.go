@@ -4,7 +4,6 @@ package faults
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -167,9 +166,9 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	if s.done() {
 		t.Errorf("serve exited: %v\n%s", s.err, s.logTail(40))
 	}
-	summary, _ := json.Marshal(answers)
-	t.Logf("database down %s; /ready 200 again %s after it came back; answers %s; /ready by phase %v; %d accepted, %d ended, statuses %v",
-		down.Round(100*time.Millisecond), backAfter.Round(100*time.Millisecond), summary, ready, len(accepted), ended, tl.statuses)
+	summary := counts(answers)
+	t.Logf("database down %s; /ready 200 again %s after it came back; answers: %s; /ready by phase %v; %d accepted, %d ended, statuses %s",
+		down.Round(100*time.Millisecond), backAfter.Round(100*time.Millisecond), summary, ready, len(accepted), ended, counts(tl.statuses))
 	for _, l := range s.errorLines(15) {
 		t.Logf("serve logged: %s", l)
 	}
@@ -178,8 +177,8 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	}
 	record(row{
 		fault: "PostgreSQL stopped (fast) and started again under load",
-		happened: fmt.Sprintf("down %s: /ready 503 ×%d, clients saw %s (every error a JSON error, no dropped connection); /ready 200 again %s after the start, no restart; %d jobs accepted, all ended (%v)",
-			down.Round(time.Second), ready["down"][http.StatusServiceUnavailable], summary, backAfter.Round(100*time.Millisecond), tl.jobs, tl.statuses),
+		happened: fmt.Sprintf("down %s: /ready 503 ×%d, clients saw %s (every error a JSON error, no dropped connection); /ready 200 again %s after the start, no restart; %d jobs accepted, all ended (%s)",
+			down.Round(time.Second), ready["down"][http.StatusServiceUnavailable], summary, backAfter.Round(100*time.Millisecond), tl.jobs, counts(tl.statuses)),
 		lost: tl.lost, duplicated: tl.duplicated, unfin: tl.unfinished,
 	})
 	s.stop(t)

@@ -137,8 +137,8 @@ FROM events WHERE stream_id = ANY($1) AND event_type IN ($2, $3)`, streams(jobs)
 	}
 	record(row{
 		fault: "BuiltWith hangs / cuts the body / answers HTML / sends 2 GiB (" + fmt.Sprint(rounds) + " jobs each)",
-		happened: fmt.Sprintf("every job partial: BuiltWith failed (%v), SimilarWeb and Yahoo fetched; no crash; RSS %d→%d MiB (peak %d MiB), fds %d→%d, goroutines %d→%d; the 2 GiB body was dropped after %d MiB had been sent",
-			tl.failures, before.rss>>10, after.rss>>10, after.peak>>10, before.fds, after.fds, before.goroutines, after.goroutines, p.HugeBytesSent()>>20),
+		happened: fmt.Sprintf("jobs %s: BuiltWith failed (%s), SimilarWeb and Yahoo fetched; no crash; RSS %d→%d MiB (peak %d MiB), fds %d→%d, goroutines %d→%d; the 2 GiB body was dropped after %d MiB had been sent",
+			counts(tl.statuses), counts(tl.failures), before.rss>>10, after.rss>>10, after.peak>>10, before.fds, after.fds, before.goroutines, after.goroutines, p.HugeBytesSent()>>20),
 		lost: tl.lost, duplicated: tl.duplicated, unfin: tl.unfinished,
 	})
 	s.stop(t)

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -455,7 +456,7 @@ WHERE stream_id = ANY($1) AND event_type = $2 GROUP BY 1`, streams(jobs), domain
 			continue
 		}
 		tl.duplicated += len(j.endings) - 1
-		tl.statuses[j.endings[0]]++
+		tl.statuses[endingName(j.endings[0])]++
 		if strings.HasSuffix(j.endings[0], ":expired") {
 			tl.expired++
 		}
@@ -516,4 +517,24 @@ func (in *instance) errorLines(n int) []string {
 		}
 	}
 	return out
+}
+
+// endingName turns "EnrichmentFailed:expired" into "failed (expired)".
+func endingName(ending string) string {
+	typ, reason, _ := strings.Cut(ending, ":")
+	name := strings.ToLower(strings.TrimPrefix(typ, "Enrichment"))
+	if reason != "" {
+		name += " (" + reason + ")"
+	}
+	return name
+}
+
+// counts prints a tally as "partial ×200, failed (expired) ×1", sorted.
+func counts(m map[string]int) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
