@@ -95,6 +95,11 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 
 	if len(refused) > 0 {
 		t.Errorf("%d requests refused: %v", len(refused), refused)
+		for _, in := range []*instance{a, b} {
+			for _, l := range in.errorLines(10) {
+				t.Logf("%s logged: %s", in.name, l)
+			}
+		}
 	}
 	ended := waitEnded(t, pool, accepted)
 	tl := audit(t, pool, accepted)

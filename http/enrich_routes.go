@@ -234,6 +234,14 @@ func enrichFailed(c *gin.Context, log *slog.Logger, unavailable func(error) bool
 			map[string]any{"domain": echo(target.String())})
 	case errors.Is(err, domain.ErrInvalidDomain):
 		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, "invalid domain", map[string]any{"parameter": "domain"})
+	case errors.Is(err, domain.ErrConcurrencyConflict):
+		// Only after many lost races to concurrent changes of the same
+		// target or requester: asking again shortly will do.
+		log.LogAttrs(c.Request.Context(), slog.LevelWarn, "request enrichment gave up on conflicts",
+			slog.String("request_id", RequestID(c.Request.Context())), slog.String("error", err.Error()))
+		c.Header("Retry-After", strconv.Itoa(int(unavailableRetryAfter/time.Second)))
+		abortWithError(c, http.StatusServiceUnavailable, CodeUnavailable,
+			"too many concurrent changes to this target or requester; retry shortly", nil)
 	case errors.Is(err, domain.ErrNoRequester):
 		abortWithError(c, http.StatusForbidden, CodeMissingAPIKey, "no requester: this route needs an API key", nil)
 	default:

@@ -141,6 +141,9 @@ func TestEnrichRoute(t *testing.T) {
 			err:        fmt.Errorf("request enrichment of costco.com: %w", &domain.TooManyJobsError{Open: 5, Limit: 5}),
 			wantStatus: http.StatusTooManyRequests, wantCode: CodeTooManyJobs, wantMessage: "you have 5 enrichment jobs in flight and the limit is 5"},
 		{name: "unexpected failure", path: "/api/enrich/costco.com", err: secret, wantStatus: http.StatusInternalServerError, wantCode: CodeInternal},
+		{name: "lost every race", path: "/api/enrich/costco.com",
+			err:        fmt.Errorf("request enrichment of costco.com: gave up after 20 conflicts: %w", &domain.ConcurrencyError{Stream: "requester-a", Expected: 3, Actual: 4}),
+			wantStatus: http.StatusServiceUnavailable, wantCode: CodeUnavailable, wantMessage: "retry shortly"},
 		{name: "database unreachable", path: "/api/enrich/costco.com", err: fmt.Errorf("request enrichment of costco.com: %w", errDatabaseDown),
 			wantStatus: http.StatusServiceUnavailable, wantCode: CodeUnavailable, wantMessage: "retry shortly"},
 	}
