@@ -93,11 +93,14 @@ func TestLongTransactionHoldsBackTheHorizon(t *testing.T) {
 	}
 	jobCode, jobBody, _ := httpGet(ctx, s.base+"/api/enrich/status/"+ans.jobID.String(), key)
 	var job struct {
-		Status string `json:"status"`
+		Status    string `json:"status"`
+		Providers map[string]struct {
+			Status string `json:"status"`
+		} `json:"providers"`
 	}
 	_ = json.Unmarshal(jobBody, &job)
-	t.Logf("held xid %s for %s: lag %.1f s, /ready warning %q, company route %d, job status %d %q",
-		xid, time.Since(heldAt).Round(time.Second), lagHeld, warning, code, jobCode, job.Status)
+	t.Logf("held xid %s for %s: lag %.1f s, /ready warning %q, company route %d, job status %d %q %+v",
+		xid, time.Since(heldAt).Round(time.Second), lagHeld, warning, code, jobCode, job.Status, job.Providers)
 
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
@@ -133,8 +136,8 @@ func TestLongTransactionHoldsBackTheHorizon(t *testing.T) {
 	}
 	record(row{
 		fault: "a transaction holding an xid left open elsewhere on the server",
-		happened: fmt.Sprintf("lag metric rose to %.0f s, /ready stayed 200 with an event_horizon warning, the read model held back (company route %d); after the rollback the lag fell to %.1f s, the warning went and the read model caught up within %s; job %s",
-			lagHeld, code, lagAfter, caughtUp.Round(100*time.Millisecond), counts(tl.statuses)),
+		happened: fmt.Sprintf("lag metric rose to %.0f s, /ready stayed 200 with an event_horizon warning, the read model held back (company route %d) while the job was %s; after the rollback the lag fell to %.1f s, the warning went and the read model caught up within %s; job %s",
+			lagHeld, code, job.Status, lagAfter, caughtUp.Round(100*time.Millisecond), counts(tl.statuses)),
 		lost: tl.lost, duplicated: tl.duplicated, unfin: tl.unfinished,
 	})
 	s.stop(t)
