@@ -77,12 +77,19 @@ func tooLarge(rawURL string, status int, how string) *Error {
 // transportError classifies a failure to get an answer at all.
 func transportError(what string, err error) *Error {
 	err = redactErr(err)
+	code := domain.FailureUpstreamError
 	if isTimeout(err) || errors.Is(err, context.Canceled) {
-		return &Error{Code: domain.FailureTimeout, Message: what, Err: err}
+		code = domain.FailureTimeout
+	}
+	// what already names the method and URL: keep only the cause of a
+	// *url.Error, which would repeat them ("GET …: Get "…": timeout").
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
 	}
 	// Connection refused or reset: the provider (or the path to it) is down,
 	// which is as transient as a 5xx.
-	return &Error{Code: domain.FailureUpstreamError, Message: what, Err: err}
+	return &Error{Code: code, Message: what, Err: err}
 }
 
 // redactErr strips the URL (and so the query) from a *url.Error, which
