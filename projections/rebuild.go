@@ -152,6 +152,7 @@ func (r *Runner) RebuildWith(ctx context.Context, name string, opts RebuildOptio
 	if err != nil {
 		return res, fmt.Errorf("rebuild %s: %w", name, err)
 	}
+	r.changed(name)
 	r.Notify()
 	return res, nil
 }

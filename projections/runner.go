@@ -46,10 +46,19 @@ const (
 // Config tunes a Runner; zero values take the defaults.
 type Config struct {
 	// PollInterval is how often an idle projection looks for new events;
-	// Notify wakes it sooner.
+	// Notify wakes it sooner. With Rest set, it is only the shortest gap
+	// between two looks.
 	PollInterval time.Duration
+	// Rest, when set, makes an idle projection wait for Notify (wired to
+	// the instance's wake-ups) and look anyway only this often: the
+	// fallback that bounds the delay of a lost wake-up.
+	Rest time.Duration
 	// BatchSize is the most events one transaction applies.
 	BatchSize int
+	// Committed, if set, is told of each batch a projection committed,
+	// and of each rebuild swapped in, after the commit: its read model
+	// changed. It must not block.
+	Committed func(projection string)
 	Logger    *slog.Logger
 }
 
@@ -58,7 +67,9 @@ type Runner struct {
 	pool        *pgxpool.Pool
 	projections []Projection
 	poll        time.Duration
+	rest        time.Duration
 	batch       int
+	committed   func(string)
 	log         *slog.Logger
 
 	mu    sync.Mutex
@@ -78,7 +89,10 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, projections ...Projection) (*Runn
 		}
 		seen[p.Name()] = true
 	}
-	r := &Runner{pool: pool, projections: projections, poll: cfg.PollInterval, batch: cfg.BatchSize, log: cfg.Logger}
+	r := &Runner{
+		pool: pool, projections: projections, poll: cfg.PollInterval, rest: cfg.Rest, batch: cfg.BatchSize,
+		committed: cfg.Committed, log: cfg.Logger,
+	}
 	if r.poll <= 0 {
 		r.poll = DefaultPollInterval
 	}
@@ -146,16 +160,35 @@ func (r *Runner) follow(ctx context.Context, p Projection, wake <-chan struct{})
 			continue
 		case n > 0:
 			retry = r.poll
+			r.changed(p.Name())
 			continue // more may be waiting
 		}
 		// Idle: poll cheaply until the log moves past the checkpoint.
 		for ctx.Err() == nil {
-			sleep(ctx, r.poll, wake)
+			r.idle(ctx, wake)
 			behind, err := gen.New(r.pool).ProjectionBehind(ctx, p.Name())
 			if err != nil || behind {
 				break // a failing poll is reported by the next step
 			}
 		}
+	}
+}
+
+// idle waits before an idle projection looks at the log again. Resting, the
+// pause comes first and ignores wake-ups (a wake-up then still ends the rest
+// at once), so a stream of appends costs no more looks than polling did.
+func (r *Runner) idle(ctx context.Context, wake <-chan struct{}) {
+	if r.rest <= 0 {
+		sleep(ctx, r.poll, wake)
+		return
+	}
+	sleep(ctx, r.poll, nil)
+	sleep(ctx, r.rest, wake)
+}
+
+func (r *Runner) changed(projection string) {
+	if r.committed != nil {
+		r.committed(projection)
 	}
 }
 

@@ -290,3 +290,57 @@ func TestNewRunnerRejectsRepeatedNames(t *testing.T) {
 		t.Error("nil pool accepted")
 	}
 }
+
+// A resting runner looks at the log when notified, or at its fallback
+// interval when no notification comes, and reports each committed batch.
+func TestRestingRunner(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		rest   time.Duration
+		notify bool
+	}{
+		// An hour-long rest: only Notify can explain the update.
+		{"woken by Notify", time.Hour, true},
+		// Notifications lost: the fallback poll applies the events.
+		{"fallback poll", 20 * time.Millisecond, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			d := newLedgerDB(t)
+			committed := make(chan string, 100)
+			r, err := projections.NewRunner(d.Pool, projections.Config{
+				PollInterval: time.Millisecond, Rest: c.rest,
+				Committed: func(name string) {
+					select {
+					case committed <- name:
+					default:
+					}
+				},
+			}, &ledger{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- r.Run(ctx) }()
+			t.Cleanup(func() { cancel(); <-done })
+
+			importN(t, d, 3)
+			deadline := time.Now().Add(30 * time.Second)
+			for countRows(t, d, "ledger_applied") < 3 {
+				if time.Now().After(deadline) {
+					t.Fatal("events not applied")
+				}
+				if c.notify {
+					r.Notify()
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if name := <-committed; name != ledgerName {
+				t.Errorf("committed reported %q, want %q", name, ledgerName)
+			}
+		})
+	}
+}

@@ -29,3 +29,7 @@ go test -run '^$' -bench RateLimit -benchtime 1x ./http
 echo "== projection rebuild (go run ./bench/rebuild)"
 # REBUILD_EVENTS=100000,1000000 adds the million-event log (a few minutes).
 go run ./bench/rebuild -events "${REBUILD_EVENTS:-100000}"
+
+echo
+echo "== idle service (go run ./bench/idle): serve with nothing to do, wake-ups ÷ polling every 20 ms"
+go run ./bench/idle

@@ -24,13 +24,24 @@ const clientPoll = 100 * time.Millisecond
 // BenchmarkEndToEnd measures what a rep waits for: from RequestEnrichment
 // accepted (EnrichmentRequested stored) to the job ended (its outcome
 // stored), timed by the database's clock, through the real pipeline (watermill
-// subscribers polling at the production default, leased workers, zero-delay
-// fixture providers over loopback HTTP). Eight requesters each run jobs one
-// after another. The baseline in the same run is the least the work can
+// subscribers, leased workers, zero-delay fixture providers over loopback
+// HTTP). Eight requesters each run jobs one after another. It runs twice:
+// woken by LISTEN/NOTIFY and resting between wake-ups (serve's default), and
+// polling at the production interval (EVENT_NOTIFY=false), so the two compare
+// in the same run. The baseline in the same run is the least the work can
 // take: the three fetches in parallel and the score, called directly.
 //
 //	make bench   (or: go test -run '^$' -bench EndToEnd -benchtime 1x ./adapters/enrichment)
 func BenchmarkEndToEnd(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		wake bool
+	}{{"wakeups", true}, {"polling", false}} {
+		b.Run(mode.name, func(b *testing.B) { benchmarkEndToEnd(b, mode.wake) })
+	}
+}
+
+func benchmarkEndToEnd(b *testing.B, wake bool) {
 	requesters, jobsEach := 8, 25
 	if v, err := strconv.Atoi(os.Getenv("BENCH_REQUESTERS")); err == nil && v > 0 {
 		requesters = v
@@ -42,7 +53,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := newHarness(b, harnessOpts{lease: time.Minute, poll: poll})
+	h := newHarness(b, harnessOpts{lease: time.Minute, poll: poll, wake: wake})
 	domains := fixtures.Domains()[:requesters]
 
 	var base []time.Duration
@@ -112,8 +123,12 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 	b.ReportMetric(rate, "jobs/s")
-	fmt.Fprintf(os.Stdout, "\nenrichment end to end, %d requesters × %d jobs, handlers poll every %s, requesters every %s:\n",
-		requesters, jobsEach, h.pipeline.cfg.PollInterval, clientPoll)
+	how := fmt.Sprintf("handlers poll every %s", h.pipeline.cfg.PollInterval)
+	if wake {
+		how = fmt.Sprintf("handlers woken by LISTEN/NOTIFY (fallback poll %s)", h.pipeline.cfg.Rest)
+	}
+	fmt.Fprintf(os.Stdout, "\nenrichment end to end, %d requesters × %d jobs, %s, requesters every %s:\n",
+		requesters, jobsEach, how, clientPoll)
 	fmt.Fprintf(os.Stdout, "  pipeline: p50 %6.1f ms  p99 %6.1f ms  %6.1f jobs/s   (goal p50 ≤ 100 ms: %s, p99 ≤ 500 ms: %s)\n",
 		ms(p50), ms(p99), rate, verdict(p50 <= 100*time.Millisecond), verdict(p99 <= 500*time.Millisecond))
 	fmt.Fprintf(os.Stdout, "  hops (p50): requested → first outcome %.1f ms, → last outcome %.1f ms; last outcome → ended %.1f ms\n",

@@ -16,6 +16,9 @@ import (
 // AddHandlers subscribes the pipeline's handlers on the router.
 func (p *Pipeline) AddHandlers(r *message.Router, logger watermill.LoggerAdapter) error {
 	sc := messaging.SubscriberConfig{PollInterval: p.cfg.PollInterval}
+	if p.deps.Wake != nil {
+		sc.Wake, sc.Rest = p.deps.Wake, p.cfg.Rest
+	}
 	for _, h := range p.handlers() {
 		h.Observe = p.observeLag
 		if err := messaging.AddHandler(r, p.deps.Pool, h, sc, logger); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/partnerforge/partnerforge/adapters/providers/providerset"
 	"github.com/partnerforge/partnerforge/adapters/providers/similarweb"
 	"github.com/partnerforge/partnerforge/adapters/providers/yahoo"
+	"github.com/partnerforge/partnerforge/adapters/wakeup"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 )
@@ -55,6 +56,11 @@ type harnessOpts struct {
 	poll time.Duration
 	// lease is the task lease, which also bounds a fetch (default 30 s).
 	lease time.Duration
+	// wake wakes workers and subscribers with LISTEN/NOTIFY, as serve
+	// does by default; they then rest between wake-ups, polling every
+	// rest (default messaging.DefaultRest).
+	wake bool
+	rest time.Duration
 	// db reuses a database (a restart); nil creates one.
 	db *pgtest.Database
 	fx *fixtures.Servers
@@ -116,14 +122,28 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	h.store = postgres.NewEventStore(h.db.Pool)
 	h.queue = postgres.NewWorkQueue(h.db.Pool)
+	var wake Waker
+	if o.wake {
+		w, err := wakeup.New(h.db.Pool, wakeup.Config{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.store.OnAppend(w.Appended)
+		h.queue.OnEnqueue(w.Work)
+		wake = w
+		wctx, wcancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = w.Run(wctx); close(done) }()
+		t.Cleanup(func() { wcancel(); <-done })
+	}
 	metrics, err := NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.pipeline, err = New(Deps{
 		Pool: h.db.Pool, Store: h.store, Queue: h.queue, Jobs: commands.NewJobHandler(time.Now),
-		Fetchers: fetchers, Metrics: metrics, Logger: quiet, Now: time.Now,
-	}, Config{PollInterval: o.poll, // default workers, as in production
+		Fetchers: fetchers, Metrics: metrics, Logger: quiet, Now: time.Now, Wake: wake,
+	}, Config{PollInterval: o.poll, Rest: o.rest, // default workers, as in production
 		Lease: o.lease, SweepInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)

@@ -29,8 +29,13 @@ type Config struct {
 	// Workers bounds concurrent provider fetches in this instance (default 8).
 	Workers int
 	// PollInterval is how often idle workers look for tasks and subscribers
-	// for events (default messaging.DefaultPollInterval).
+	// for events (default messaging.DefaultPollInterval). With Deps.Wake,
+	// it is only the subscribers' shortest gap between two polls.
 	PollInterval time.Duration
+	// Rest is, with Deps.Wake, how often idle workers and subscribers look
+	// anyway: the fallback that bounds the delay of a lost wake-up (default
+	// messaging.DefaultRest).
+	Rest time.Duration
 	// Lease is how long a worker owns a task before another may take it
 	// over; it must exceed the longest fetch, retries included (default 2 min).
 	Lease time.Duration
@@ -48,6 +53,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = messaging.DefaultPollInterval
+	}
+	if c.Rest <= 0 {
+		c.Rest = messaging.DefaultRest
 	}
 	if c.Lease <= 0 {
 		c.Lease = 2 * time.Minute
@@ -71,6 +79,17 @@ type Deps struct {
 	Metrics  *Metrics
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Wake, if set, wakes idle workers and subscribers when tasks are
+	// queued or events appended, here or in another instance; they then
+	// rest between wake-ups instead of polling every PollInterval.
+	Wake Waker
+}
+
+// Waker wakes idle workers and subscribers (wakeup.Wakeups). The functions
+// it is given must not block.
+type Waker interface {
+	messaging.Waker
+	OnWork(fn func())
 }
 
 // Pipeline is one instance's share of the enrichment work: the watermill
@@ -93,7 +112,11 @@ func New(d Deps, cfg Config) (*Pipeline, error) {
 			return nil, fmt.Errorf("enrichment.New: no fetcher for %s", p)
 		}
 	}
-	return &Pipeline{deps: d, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1), opened: make(chan domain.EnrichmentRequested, 1024)}, nil
+	p := &Pipeline{deps: d, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1), opened: make(chan domain.EnrichmentRequested, 1024)}
+	if d.Wake != nil {
+		d.Wake.OnWork(p.Notify)
+	}
+	return p, nil
 }
 
 // Run works until ctx ends: it leases tasks for up to cfg.Workers concurrent

@@ -138,11 +138,20 @@ func (p *Pipeline) Notify() {
 	}
 }
 
+// idlePoll is how often idle workers look for tasks: woken by Notify, they
+// only need the fallback poll.
+func (p *Pipeline) idlePoll() time.Duration {
+	if p.deps.Wake != nil {
+		return p.cfg.Rest
+	}
+	return p.cfg.PollInterval
+}
+
 // runWorkers leases tasks for up to cfg.Workers concurrent fetches until
 // ctx ends; wg tracks the fetches so Run can wait for them.
 func (p *Pipeline) runWorkers(ctx context.Context, wg *sync.WaitGroup) {
 	slots := make(chan struct{}, p.cfg.Workers)
-	tick := time.NewTicker(p.cfg.PollInterval)
+	tick := time.NewTicker(p.idlePoll())
 	defer tick.Stop()
 	for {
 		free := p.cfg.Workers - len(slots)

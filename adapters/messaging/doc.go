@@ -9,5 +9,6 @@
 // back for every topic, so handlers must be quick: slow work such as provider
 // calls runs in the enrichment worker pool, not in a handler. Handlers write
 // through their own connections, never in the subscriber's transaction
-// (router.go says why).
+// (router.go says why). Given a Waker, a subscriber rests while there is
+// nothing to read, until woken or its fallback interval passes (rest.go).
 package messaging

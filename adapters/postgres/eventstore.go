@@ -28,7 +28,8 @@ var ErrTransactionFull = fmt.Errorf("more than %d events in one transaction", Ma
 // watermill topic handlers subscribe to (adapters/messaging.EventsSchema):
 // an event is delivered exactly when it is stored.
 type EventStore struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	appended func(lastPosition int64)
 }
 
 // NewEventStore returns a store over pool.
@@ -38,6 +39,13 @@ func NewEventStore(pool *pgxpool.Pool) *EventStore {
 	}
 	return &EventStore{pool: pool}
 }
+
+// OnAppend has fn told the last position of each append that stored
+// events, right after its commit (appends inside a caller's transaction
+// excepted: only the caller knows when it commits). fn must not block: it
+// runs on the appender's time, and a wake-up that costs the append a round
+// trip would slow every writer. Set it before the store is shared.
+func (s *EventStore) OnAppend(fn func(lastPosition int64)) { s.appended = fn }
 
 // Append stores events at the end of stream, provided the stream is at the
 // expected version. Re-appending events that are all already stored in that
@@ -66,6 +74,7 @@ func (s *EventStore) AppendStreams(ctx context.Context, parts ...domain.StreamAp
 		)
 		res, failed, err = s.appendOnPooledConn(ctx, parts)
 		if err == nil {
+			s.announce(res)
 			return res, nil
 		}
 		res, err = resolveFailure(ctx, s.pool, parts, failed, err)
@@ -128,6 +137,18 @@ func (t *TxEventStore) AppendStreams(ctx context.Context, parts ...domain.Stream
 		}
 		return res, err
 	}
+}
+
+// announce tells OnAppend's fn about a committed append.
+func (s *EventStore) announce(res []domain.AppendResult) {
+	if s.appended == nil {
+		return
+	}
+	var last int64
+	for _, r := range res {
+		last = max(last, r.LastPosition)
+	}
+	s.appended(last)
 }
 
 // appendOnPooledConn runs appendParts on a connection held for the whole

@@ -32,6 +32,14 @@ type PoolConfig struct {
 	IdleInTransactionTimeout time.Duration
 }
 
+// pingIdleAfter: a connection idle longer than this is pinged before it is
+// handed out. pgx's default, one second, would cost an idle service a ping —
+// a transaction on the server — before nearly every fallback poll, since the
+// pool hands its idle connections out in turn. A connection lost within
+// this long of its last use fails its next statement instead, as one lost
+// mid-use does; pgx then drops it from the pool.
+const pingIdleAfter = 10 * time.Second
+
 // Connect opens a pool and checks that the database answers.
 func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.URL)
@@ -47,6 +55,7 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	if _, set := pc.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set && cfg.IdleInTransactionTimeout > 0 {
 		pc.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(cfg.IdleInTransactionTimeout.Milliseconds(), 10)
 	}
+	pc.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool { return p.IdleDuration > pingIdleAfter }
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)

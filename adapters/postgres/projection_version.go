@@ -27,12 +27,23 @@ type ProjectionVersion struct {
 	mu  sync.RWMutex
 	v   int64
 	gen int64
+
+	wake chan struct{}
 }
 
 // NewProjectionVersion follows the named projection; Version is 0 (unknown)
 // until Run's first read.
 func NewProjectionVersion(pool *pgxpool.Pool, name string) *ProjectionVersion {
-	return &ProjectionVersion{pool: pool, name: name}
+	return &ProjectionVersion{pool: pool, name: name, wake: make(chan struct{}, 1)}
+}
+
+// Notify has Run read the checkpoint now: the projection committed, here or
+// in another instance. It does not block.
+func (p *ProjectionVersion) Notify() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Version is the checkpoint last read, or 0 when unknown. Reading it costs
@@ -69,8 +80,9 @@ func (p *ProjectionVersion) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Run refreshes every interval until ctx ends. Readers see a change at most
-// one interval late, on top of the projection's own lag.
+// Run refreshes every interval, and at each Notify, until ctx ends. Readers
+// see a change at most one interval late, on top of the projection's own
+// lag; when every commit is notified, at once.
 func (p *ProjectionVersion) Run(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -82,6 +94,7 @@ func (p *ProjectionVersion) Run(ctx context.Context, interval time.Duration, log
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-p.wake:
 		}
 	}
 }

@@ -28,11 +28,17 @@ type FetchTask struct {
 
 // WorkQueue holds the enrichment pipeline's pending provider fetches.
 type WorkQueue struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	enqueued func()
 }
 
 // NewWorkQueue returns the queue over pool.
 func NewWorkQueue(pool *pgxpool.Pool) *WorkQueue { return &WorkQueue{pool: pool} }
+
+// OnEnqueue has fn called after each Enqueue commits, so that workers of
+// every instance can be woken. fn must not block. Set it before the queue
+// is shared.
+func (q *WorkQueue) OnEnqueue(fn func()) { q.enqueued = fn }
 
 // Enqueue records a job's pending fetches, in one statement. seen is the
 // job stream's version the caller read when it chose the providers. Enqueuing
@@ -50,6 +56,9 @@ func (q *WorkQueue) Enqueue(ctx context.Context, req domain.EnrichmentRequested,
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue job %s: %w", req.JobID, err)
+	}
+	if q.enqueued != nil {
+		q.enqueued()
 	}
 	return nil
 }

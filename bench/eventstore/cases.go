@@ -17,8 +17,11 @@ import (
 
 const (
 	// Storing an event is publishing it (handlers read the events table), so
-	// the append cases are the whole production path.
+	// the append cases are the whole production path, wake-ups included
+	// (serve's default: each append pokes them after its commit).
 	caseOurs      = "append, exact version"
+	caseOursWake  = "append, wake-ups on (interleaved)"
+	caseOursQuiet = "append, wake-ups off (interleaved)"
 	caseMDBSame   = "message-db write_message, one category"
 	caseMDBSpread = "message-db write_message, category per writer"
 	casePlain     = "plain INSERT, one row per transaction"
@@ -84,6 +87,28 @@ func appendSingles(ctx context.Context, store *postgres.EventStore, name string,
 		return nil
 	})
 	return result{name: name, writers: writers, events: n, took: took}, err
+}
+
+// interleaved measures what the wake-ups cost an append: rounds of single
+// appends with them and without alternate, so that the machine's drift
+// during the run falls on both alike.
+func interleaved(ctx context.Context, woken, quiet *postgres.EventStore, writers, n, rounds int) (with, without result, err error) {
+	with = result{name: caseOursWake, writers: writers}
+	without = result{name: caseOursQuiet, writers: writers}
+	for range rounds {
+		for _, c := range []struct {
+			store *postgres.EventStore
+			into  *result
+		}{{woken, &with}, {quiet, &without}} {
+			r, err := appendSingles(ctx, c.store, c.into.name, writers, n/rounds)
+			if err != nil {
+				return with, without, err
+			}
+			c.into.events += r.events
+			c.into.took += r.took
+		}
+	}
+	return with, without, nil
 }
 
 func appendBatches(ctx context.Context, store *postgres.EventStore, name string, writers, n, batch int) (result, error) {

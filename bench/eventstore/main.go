@@ -16,6 +16,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
+	"github.com/partnerforge/partnerforge/adapters/wakeup"
 )
 
 func main() {
@@ -60,7 +61,19 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 		return err
 	}
 
+	// The store as serve wires it: every append pokes the wake-ups, which
+	// notify the other instances from a connection of their own.
 	store := postgres.NewEventStore(ours.Pool)
+	wake, err := wakeup.New(ours.Pool, wakeup.Config{})
+	if err != nil {
+		return err
+	}
+	store.OnAppend(wake.Appended)
+	wakeCtx, stopWake := context.WithCancel(ctx)
+	wakeDone := make(chan struct{})
+	go func() { _ = wake.Run(wakeCtx); close(wakeDone) }()
+	defer func() { stopWake(); <-wakeDone }()
+	quiet := postgres.NewEventStore(ours.Pool)
 
 	fmt.Printf("PostgreSQL: %s\n", serverVersion(ctx, ours.Pool))
 	fmt.Printf("single-event cases: %d events each; batched cases: %d events in batches of %d\n\n", events, batched, batch)
@@ -90,6 +103,14 @@ func run(ctx context.Context, server, mdbDir string, events, batched, batch int)
 				return err
 			}
 		}
+	}
+	for _, w := range []int{1, 8} {
+		with, without, err := interleaved(ctx, store, quiet, w, events, 4)
+		if err != nil {
+			return fmt.Errorf("interleaved appends (%d writers): %w", w, err)
+		}
+		_, _ = add(with, nil), add(without, nil) // add fails only on the error given
+
 	}
 	for _, w := range []int{1, 8} {
 		if err := add(appendBatches(ctx, store, caseOursBatch, w, batched, batch)); err != nil {

@@ -28,6 +28,8 @@ func printRatios(w io.Writer, results []result) {
 		{"single appends ÷ message-db, category per writer", caseOurs, caseMDBSpread, 8, 1.0},
 		{"single appends ÷ message-db, one category", caseOurs, caseMDBSame, 1, 0},
 		{"single appends ÷ message-db, category per writer", caseOurs, caseMDBSpread, 1, 0},
+		{"single appends, wake-ups on ÷ off (interleaved)", caseOursWake, caseOursQuiet, 8, 0},
+		{"single appends, wake-ups on ÷ off (interleaved)", caseOursWake, caseOursQuiet, 1, 0},
 		{"single appends ÷ plain INSERT", caseOurs, casePlain, 8, 0},
 		{"single appends ÷ plain INSERT", caseOurs, casePlain, 1, 0},
 		{"batched appends ÷ COPY", caseOursBatch, caseCopy, 8, 0.5},

@@ -25,6 +25,11 @@ type Config struct {
 	MigrateOnStart  bool
 	ShutdownTimeout time.Duration
 	PollInterval    time.Duration
+	// Wakeups wakes handlers, workers and projections with PostgreSQL
+	// LISTEN/NOTIFY; they then poll only every FallbackPoll. Off, they
+	// poll every PollInterval.
+	Wakeups      bool
+	FallbackPoll time.Duration
 	// CORSExtraOrigins are browser origins allowed besides the defaults.
 	CORSExtraOrigins []string
 	// APIKeySalt keys the hash API keys are stored under (see keyHasher).
@@ -61,6 +66,15 @@ type EnrichmentConfig struct {
 	MaxPerRequester int
 }
 
+// idlePoll is how often idle background work looks for something to do:
+// with wake-ups, only as a fallback.
+func (c Config) idlePoll() time.Duration {
+	if c.Wakeups {
+		return c.FallbackPoll
+	}
+	return c.PollInterval
+}
+
 type envDoc struct{ name, def, what string }
 
 var envDocs = []envDoc{
@@ -75,7 +89,9 @@ var envDocs = []envDoc{
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's (the only ones in production)"},
 	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
 	{"REDIS_URL", "", "redis:// URL of the rate limiter shared by every instance (unset: budgets in process, for one instance)"},
-	{"EVENT_POLL_INTERVAL", "20ms", "how often handlers and workers poll for new events and tasks"},
+	{"EVENT_NOTIFY", "true", "wake handlers, workers and projections with PostgreSQL LISTEN/NOTIFY (false: they poll every EVENT_POLL_INTERVAL)"},
+	{"EVENT_POLL_INTERVAL", "20ms", "with EVENT_NOTIFY=false, how often handlers and workers poll for new events and tasks; with it, the shortest gap between two polls of one handler"},
+	{"EVENT_FALLBACK_POLL", "2s", "with EVENT_NOTIFY, how often idle handlers, workers and projections poll anyway, in case a notification was lost"},
 	{"BUILTWITH_BASE_URL", "https://api.builtwith.com", "BuiltWith API"},
 	{"BUILTWITH_API_KEY", "", "BuiltWith key (required by serve)"},
 	{"SIMILARWEB_BASE_URL", "https://api.similarweb.com", "SimilarWeb API"},
@@ -150,6 +166,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.MigrateOnStart = mig
 	c.ShutdownTimeout = durationVar(get, fail, "SHUTDOWN_TIMEOUT", time.Second, 10*time.Minute)
 	c.PollInterval = durationVar(get, fail, "EVENT_POLL_INTERVAL", time.Millisecond, time.Minute)
+	wake, err := strconv.ParseBool(get("EVENT_NOTIFY"))
+	if err != nil {
+		fail("EVENT_NOTIFY", "want true or false")
+	}
+	c.Wakeups = wake
+	c.FallbackPoll = durationVar(get, fail, "EVENT_FALLBACK_POLL", 100*time.Millisecond, 10*time.Minute)
 
 	for _, o := range strings.Split(getenvTrim(getenv, "CORS_EXTRA_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {

@@ -30,6 +30,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		MigrateOnStart:  true,
 		ShutdownTimeout: 15 * time.Second,
 		PollInterval:    20 * time.Millisecond,
+		Wakeups:         true,
+		FallbackPoll:    2 * time.Second,
 		Providers: ProviderConfig{
 			BuiltWithBaseURL: "https://api.builtwith.com", SimilarWebBaseURL: "https://api.similarweb.com",
 			SimilarWebCountry: "world", YahooBaseURL: "https://query2.finance.yahoo.com", YahooCookieURL: "https://fc.yahoo.com",
@@ -99,6 +101,8 @@ func TestLoadConfigValidValues(t *testing.T) {
 			func(c Config) bool { return c.ShutdownTimeout == 10*time.Minute }},
 		{"poll interval bounds", map[string]string{"EVENT_POLL_INTERVAL": "1ms"},
 			func(c Config) bool { return c.PollInterval == time.Millisecond }},
+		{"polling instead of wake-ups", map[string]string{"EVENT_NOTIFY": "false", "EVENT_FALLBACK_POLL": "5s"},
+			func(c Config) bool { return !c.Wakeups && c.FallbackPoll == 5*time.Second }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,6 +142,9 @@ func TestLoadConfigRejectsInvalidValues(t *testing.T) {
 		{"EVENT_POLL_INTERVAL", "fast"},
 		{"EVENT_POLL_INTERVAL", "0s"},
 		{"EVENT_POLL_INTERVAL", "2m"},
+		{"EVENT_NOTIFY", "sometimes"},
+		{"EVENT_FALLBACK_POLL", "10ms"},
+		{"EVENT_FALLBACK_POLL", "1h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variable+"="+tt.value, func(t *testing.T) {

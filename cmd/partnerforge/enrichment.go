@@ -16,12 +16,15 @@ import (
 	"github.com/partnerforge/partnerforge/adapters/providers/providerset"
 	"github.com/partnerforge/partnerforge/adapters/providers/similarweb"
 	"github.com/partnerforge/partnerforge/adapters/providers/yahoo"
+	"github.com/partnerforge/partnerforge/adapters/wakeup"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 )
 
 // newPipeline builds the provider clients and the enrichment pipeline.
-func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, reg prometheus.Registerer, log *slog.Logger) (*enrichment.Pipeline, error) {
+// With wake set, workers and handlers rest between wake-ups, and queued
+// tasks wake every instance's workers.
+func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, wake *wakeup.Wakeups, reg prometheus.Registerer, log *slog.Logger) (*enrichment.Pipeline, error) {
 	pc := cfg.Providers
 	var missing []error
 	if pc.BuiltWithAPIKey == "" {
@@ -68,8 +71,15 @@ func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, reg
 	// A fetch may take every attempt at its timeout plus the back-off in
 	// between; the lease must outlast it.
 	lease := time.Duration(pc.MaxAttempts)*(pc.Timeout+5*time.Second) + 30*time.Second
-	return enrichment.New(enrichment.Deps{
+	deps := enrichment.Deps{
 		Pool: pool, Store: store, Queue: postgres.NewWorkQueue(pool), Jobs: commands.NewJobHandler(time.Now),
 		Fetchers: fetchers, Metrics: em, Logger: log, Now: time.Now,
-	}, enrichment.Config{Workers: cfg.Enrichment.Workers, PollInterval: cfg.PollInterval, Lease: lease})
+	}
+	if wake != nil {
+		deps.Queue.OnEnqueue(wake.Work)
+		deps.Wake = wake
+	}
+	return enrichment.New(deps, enrichment.Config{
+		Workers: cfg.Enrichment.Workers, PollInterval: cfg.PollInterval, Rest: cfg.FallbackPoll, Lease: lease,
+	})
 }

@@ -95,7 +95,7 @@ func newEventsRedriveCmd(a *app) *cobra.Command {
 					return fmt.Errorf("events redrive: no poisoned entry %s (see `partnerforge events poisoned`)", args[0])
 				}
 				store := postgres.NewEventStore(pool)
-				pipeline, err := newPipeline(cfg, pool, store, prometheus.NewRegistry(), log)
+				pipeline, err := newPipeline(cfg, pool, store, nil, prometheus.NewRegistry(), log)
 				if err != nil {
 					return err
 				}
@@ -128,7 +128,11 @@ func (a *app) withPool(fn func(*pgxpool.Pool) error) error {
 	if err := requireMigrated(a.ctx, pool); err != nil {
 		return err
 	}
-	return fn(pool)
+	if err := fn(pool); err != nil {
+		return err
+	}
+	wakeServices(a.ctx, pool)
+	return nil
 }
 
 func newEventsExportCmd(a *app) *cobra.Command {

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/partnerforge/partnerforge/adapters/legacysqlite"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/adapters/wakeup"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 )
@@ -130,7 +132,18 @@ func (a *app) withStore(fn func(*postgres.EventStore) error) error {
 	if err := requireMigrated(a.ctx, pool); err != nil {
 		return err
 	}
-	return fn(postgres.NewEventStore(pool))
+	if err := fn(postgres.NewEventStore(pool)); err != nil {
+		return err
+	}
+	wakeServices(a.ctx, pool)
+	return nil
+}
+
+// wakeServices wakes running services once after a command's writes, so
+// that they pick them up at once rather than at their fallback poll; if the
+// wake-up is lost, the fallback poll still does.
+func wakeServices(ctx context.Context, pool *pgxpool.Pool) {
+	_ = wakeup.WakeAll(ctx, pool)
 }
 
 // writeDemo generates the demo list at path, or in a temporary directory

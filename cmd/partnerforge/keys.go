@@ -202,6 +202,7 @@ func withKeys(ctx context.Context, cfg Config, fn func(*postgres.EventStore, *pg
 	if err := runner.CatchUp(ctx); err != nil {
 		return fmt.Errorf("update api_keys: %w", err)
 	}
+	wakeServices(ctx, pool)
 	return nil
 }
 

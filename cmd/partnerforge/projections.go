@@ -141,7 +141,12 @@ func (a *app) withRunner(fn func(*projections.Runner) error) error {
 	if err != nil {
 		return err
 	}
-	return fn(runner)
+	if err := fn(runner); err != nil {
+		return err
+	}
+	// A rebuild swapped in: running services refresh their cached version.
+	wakeServices(a.ctx, pool)
+	return nil
 }
 
 func printProjectionStatus(ctx context.Context, runner *projections.Runner, w io.Writer) error {

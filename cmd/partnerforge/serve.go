@@ -19,6 +19,7 @@ import (
 
 	"github.com/partnerforge/partnerforge/adapters/messaging"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
+	"github.com/partnerforge/partnerforge/adapters/wakeup"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 	httpapi "github.com/partnerforge/partnerforge/http"
@@ -97,7 +98,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	reg.MustRegister(horizonLagGauge(pool, log))
 
 	store := postgres.NewEventStore(pool)
-	pipeline, err := newPipeline(cfg, pool, store, reg, log)
+	// Wake-ups let idle background work rest instead of polling; every
+	// append and every queued task pokes them after its commit.
+	var wake *wakeup.Wakeups
+	if cfg.Wakeups {
+		if wake, err = wakeup.New(pool, wakeup.Config{Logger: log}); err != nil {
+			return err
+		}
+		store.OnAppend(wake.Appended)
+	}
+	pipeline, err := newPipeline(cfg, pool, store, wake, reg, log)
 	if err != nil {
 		return err
 	}
@@ -120,9 +130,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	// The target read routes cache their answers per read-model version.
 	targetsVersion := postgres.NewProjectionVersion(pool, projections.TargetsName)
 	// Read models: the projections follow the log in the background.
-	readModels, err := projections.NewRunner(pool, projections.Config{PollInterval: cfg.PollInterval, Logger: log}, projections.All()...)
+	runnerCfg := projections.Config{PollInterval: cfg.PollInterval, Logger: log}
+	if wake != nil {
+		runnerCfg.Rest = cfg.FallbackPoll
+		runnerCfg.Committed = func(string) { wake.ReadModels() }
+	}
+	readModels, err := projections.NewRunner(pool, runnerCfg, projections.All()...)
 	if err != nil {
 		return err
+	}
+	if wake != nil {
+		wake.OnEvents(readModels.Notify)
+		wake.OnReadModels(targetsVersion.Notify)
 	}
 	// Rebuilds asked for over the admin route stop with the service (the
 	// live read model then stays) and are waited for before the pool closes.
@@ -204,7 +223,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	go func() { defer wg.Done(); workErr <- wrapErr("watermill router", events.Run(workCtx)) }()
 	go func() { defer wg.Done(); workErr <- wrapErr("enrichment workers", pipeline.Run(workCtx)) }()
 	wg.Go(func() { _ = readModels.Run(workCtx) }) // retries failed batches itself; returns when stopped
-	wg.Go(func() { targetsVersion.Run(workCtx, cfg.PollInterval, log) })
+	wg.Go(func() { targetsVersion.Run(workCtx, cfg.idlePoll(), log) })
+	if wake != nil {
+		wg.Go(func() { _ = wake.Run(workCtx) }) // reconnects itself; returns when stopped
+	}
 	// Last use is written in batches, and once more when work stops, after
 	// HTTP has drained.
 	wg.Go(func() { keyUsage.Run(workCtx, httpapi.DefaultUsageFlush) })
