@@ -33,6 +33,7 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 		accepted []uuid.UUID
 		byB      atomic.Int32 // 202s from the instance that is killed
 		rerouted atomic.Int32 // requests B could not take after its death
+		retried  atomic.Int32 // 503 answers asking to retry
 		answered atomic.Int32
 		refused  []string
 	)
@@ -58,13 +59,27 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 				if i%2 == 1 {
 					target = b
 				}
-				ans, err := enrich(context.Background(), target.base, key, d, false)
-				if err != nil && target == b {
-					// The instance is gone (or went mid-request): ask the
-					// other. A request B took before dying joins its job.
-					rerouted.Add(1)
-					target = a
-					ans, err = enrich(context.Background(), a.base, key, d, false)
+				var (
+					ans enrichAnswer
+					err error
+				)
+				for try := 0; ; try++ {
+					ans, err = enrich(context.Background(), target.base, key, d, false)
+					if err != nil && target == b {
+						// The instance is gone (or went mid-request): ask the
+						// other. A request B took before dying joins its job.
+						rerouted.Add(1)
+						target = a
+						ans, err = enrich(context.Background(), a.base, key, d, false)
+					}
+					// 503 with Retry-After asks the client to send the
+					// request again, as a well-behaved one does; how often
+					// is part of the report.
+					if err != nil || ans.code != http.StatusServiceUnavailable || try == 5 {
+						break
+					}
+					retried.Add(1)
+					time.Sleep(2 * time.Second)
 				}
 				answered.Add(1)
 				mu.Lock()
@@ -106,8 +121,8 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 	if a.done() {
 		t.Errorf("the surviving instance exited: %v", a.err)
 	}
-	t.Logf("accepted %d (serve-b %d before it died; %d rerouted to serve-a), ended %d, statuses %s, provider failures %s",
-		len(accepted), byB.Load(), rerouted.Load(), ended, counts(tl.statuses), counts(tl.failures))
+	t.Logf("accepted %d (serve-b %d before it died; %d rerouted to serve-a; %d answered 503 and sent again), ended %d, statuses %s, provider failures %s",
+		len(accepted), byB.Load(), rerouted.Load(), retried.Load(), ended, counts(tl.statuses), counts(tl.failures))
 	t.Logf("at the kill: %d fetch tasks queued, %d of them leased", queuedAtKill, leasedAtKill)
 	if len(accepted) != jobs || tl.lost != 0 || tl.duplicated != 0 || tl.unfinished != 0 || tl.expired != 0 {
 		t.Errorf("accepted %d of %d; lost %d, duplicated %d, unfinished %d, expired %d",
@@ -118,8 +133,8 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 	}
 	record(row{
 		fault: "`kill -9` of one of two `serve` instances, 200 jobs",
-		happened: fmt.Sprintf("%d/%d jobs accepted (%d requests rerouted to the survivor), %d fetch tasks queued and %d leased at the kill; all %d ended (%s)",
-			len(accepted), jobs, rerouted.Load(), queuedAtKill, leasedAtKill, ended, counts(tl.statuses)),
+		happened: fmt.Sprintf("%d/%d jobs accepted (%d requests rerouted to the survivor, %d answered 503 busy and sent again), %d fetch tasks queued and %d leased at the kill; all %d ended (%s)",
+			len(accepted), jobs, rerouted.Load(), retried.Load(), queuedAtKill, leasedAtKill, ended, counts(tl.statuses)),
 		lost: tl.lost, duplicated: tl.duplicated, unfin: tl.unfinished,
 	})
 	a.stop(t)
