@@ -9,19 +9,53 @@ BIN     := bin/partnerforge
 DB      := scripts/db.sh
 REDIS   := scripts/redis.sh
 
-.PHONY: all build run test faults lint lint-openapi generate check-generated bench load clean db-stop redis-stop
+.PHONY: all build web web-test lint-web run test faults lint lint-openapi generate check-generated bench load clean db-stop redis-stop
 
 all: build
 
-build:
+# The dashboard (web/) is built by npm into web/dist, which the binary
+# embeds. The stamp skips npm while nothing under web/ changed since the
+# last build, so `make run` stays fast; a missing web/dist/index.html
+# rebuilds it whatever the stamp says.
+WEB_STAMP := web/.build-stamp
+WEB_SRC   := $(shell find web/src web/public web/scripts -type f 2>/dev/null) \
+             web/index.html web/package.json web/package-lock.json web/vite.config.ts web/tsconfig.json
+ifeq ($(wildcard web/dist/index.html),)
+WEB_FORCE := FORCE
+endif
+
+## build: the dashboard (npm ci && npm run build, when web/ changed) and the binary that embeds it.
+build: $(WEB_STAMP)
 	$(GO) build -o $(BIN) ./cmd/partnerforge
+
+## web: build the dashboard into web/dist.
+web: $(WEB_STAMP)
+
+$(WEB_STAMP): $(WEB_SRC) $(WEB_FORCE)
+	@command -v npm >/dev/null || { echo "make: npm (Node.js 20 or later) is needed to build the dashboard in web/; without it the binary serves the API and explains at / how to build the dashboard" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund && npm run build
+	@touch $@
+
+.PHONY: FORCE
+FORCE:
+
+## web-test: the dashboard's component tests, then its build and the first page's JavaScript budget.
+web-test:
+	cd web && npm ci --no-audit --no-fund && npm test
+	@rm -f $(WEB_STAMP)
+	@$(MAKE) --no-print-directory web
+	cd web && node scripts/size.mjs
+
+## lint-web: type-check the dashboard.
+lint-web:
+	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run typecheck
 
 ## run: check the ports, build, find or start PostgreSQL, migrate, import the demo and serve on 127.0.0.1:8080 (HTTP_ADDR).
 run: build
 	@DATABASE_URL="$${DATABASE_URL:-$$($(DB) createdb partnerforge)}" scripts/run-demo.sh $(BIN)
 
-## test: find or start PostgreSQL and Redis, then run every test with the race detector.
-test:
+## test: the dashboard's tests and budget, then find or start PostgreSQL and Redis and run every Go test with the race detector.
+test: web-test
 	@url=$$($(DB) url); echo "tests use PostgreSQL at $$url (each package creates its own database)"; \
 	redis=$$($(REDIS) url); echo "tests use Redis at $$redis (each test its own key prefix)"; \
 	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" $(GO) test -race -count=1 ./...
@@ -31,8 +65,8 @@ test:
 faults:
 	$(GO) test -tags faults -count=1 -v -timeout 30m ./faults/
 
-## lint: formatting, vet, and generated code up to date.
-lint: check-generated lint-openapi
+## lint: formatting, vet, generated code up to date, the dashboard's types.
+lint: check-generated lint-openapi lint-web
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
@@ -63,4 +97,5 @@ redis-stop:
 	$(REDIS) stop
 
 clean:
-	rm -rf bin
+	rm -rf bin $(WEB_STAMP)
+	find web/dist -mindepth 1 ! -name .gitkeep -delete

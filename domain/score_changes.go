@@ -17,6 +17,9 @@ type ScoreChange struct {
 	Score        int       `json:"score"`
 	Tier         int       `json:"tier"`
 	TierName     string    `json:"tier_name"`
+	// Signals are the score's budget, pain and timing levels: the company
+	// page shows the latest as chips.
+	Signals Signals `json:"signals"`
 	// Previous is the score before this one; nil for the first.
 	Previous *ScoreSummary `json:"previous"`
 	// Factors lists every factor of either score with its points before
@@ -67,7 +70,7 @@ func ScoreChanges(events []RecordedEvent) ([]ScoreChange, error) {
 		change := ScoreChange{
 			EventID: re.ID, Position: re.Position, JobID: sc.JobID, At: re.RecordedAt,
 			ModelVersion: sc.Score.ModelVersion, Score: sc.Score.Value, Tier: sc.Score.Tier, TierName: sc.Score.TierName,
-			Factors: compareFactors(prev, sc.Score), Sources: sc.Sources,
+			Signals: sc.Score.Signals, Factors: compareFactors(prev, sc.Score), Sources: sc.Sources,
 		}
 		if prev != nil {
 			change.Previous = &ScoreSummary{Score: prev.Score.Value, Tier: prev.Score.Tier, TierName: prev.Score.TierName, ModelVersion: prev.Score.ModelVersion}

@@ -126,12 +126,22 @@ func (rr *readRoutes) jobFromLog(ctx context.Context, id uuid.UUID) (readmodel.J
 	return readmodel.FoldJob(events)
 }
 
+// requesterMe is the requested_by value that names the caller: the owner
+// of the key that asks, so a dashboard can list "my jobs" without knowing
+// whose key it holds.
+const requesterMe = "me"
+
 // listJobs serves GET /api/enrich/jobs: newest first, optionally only one
-// requester's, one target's (any spelling of its domain) or those in one
-// status.
+// requester's (requested_by=me: the caller's), one target's (any spelling
+// of its domain) or those in one status.
 func (rr *readRoutes) listJobs(c *gin.Context) {
 	q := newQuery(c, "page", "per_page", "requested_by", "domain", "status")
 	f := readmodel.JobFilter{RequestedBy: q.text("requested_by"), Domain: q.domain("domain"), Status: q.jobStatus("status")}
+	if f.RequestedBy == requesterMe {
+		// Authentication ran before any route: a caller here has a key.
+		p, _ := principalOf(c)
+		f.RequestedBy = p.Owner
+	}
 	f.Page, f.PerPage = q.page()
 	if q.abort(c) {
 		return

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -55,6 +56,44 @@ func testJobs(t *testing.T, rs *readServer) {
 		for _, j := range got.Data {
 			if j.RequestedBy != "ana@example.com" {
 				t.Errorf("job of %s listed for ana", j.RequestedBy)
+			}
+		}
+	})
+	t.Run("list the caller's own jobs", func(t *testing.T) {
+		t.Parallel()
+		tests := []struct {
+			owner string
+			want  []uuid.UUID
+		}{
+			{"ana@example.com", []uuid.UUID{rs.jobs[2], rs.jobs[0]}},
+			{"cy@example.com", []uuid.UUID{rs.jobs[3]}},
+			{"nobody@example.com", nil},
+		}
+		for _, tt := range tests {
+			req, err := http.NewRequest(http.MethodGet, rs.url+"/api/enrich/jobs?requested_by=me", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set(HeaderAPIKey, testKey(tt.owner, domain.TierStandard))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got JobList
+			err = json.NewDecoder(resp.Body).Decode(&got)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d, %v", tt.owner, resp.StatusCode, err)
+			}
+			var ids []uuid.UUID
+			for _, j := range got.Data {
+				ids = append(ids, j.JobID)
+				if j.RequestedBy != tt.owner {
+					t.Errorf("%s's list holds a job of %s", tt.owner, j.RequestedBy)
+				}
+			}
+			if !slices.Equal(ids, tt.want) {
+				t.Errorf("%s's jobs = %v, want %v", tt.owner, ids, tt.want)
 			}
 		}
 	})

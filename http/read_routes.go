@@ -48,6 +48,7 @@ func registerReadRoutes(api gin.IRouter, d Deps) {
 		rr.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	api.GET("/targets", rr.available(rr.listTargets))
+	api.GET("/targets.csv", rr.available(rr.exportTargetsCSV))
 	audit := &auditRoutes{audit: d.Audit, rr: rr}
 	api.GET(companyRoute, pastedDomain(audit.company))
 	api.GET("/enrich/status/:job_id", rr.available(rr.jobStatus))

@@ -82,6 +82,10 @@ type Deps struct {
 	// Rebuilds runs read-model rebuilds for the admin routes; without it
 	// they answer 503.
 	Rebuilds ProjectionRebuilds
+
+	// Dashboard serves the web app (package web) on every GET that matches
+	// no route outside the API's paths; without it those answer the JSON 404.
+	Dashboard http.Handler
 }
 
 // NewRouter builds the gin engine with every route and middleware.
@@ -89,7 +93,7 @@ func NewRouter(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.NoRoute(notFoundRoute)
+	r.NoRoute(dashboardOrNotFound(d.Dashboard))
 	r.NoMethod(methodNotAllowed)
 	r.Use(middlewareChain(d)...)
 

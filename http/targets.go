@@ -24,6 +24,22 @@ var targetParams = []string{"page", "per_page", "tier", "score_min", "score_max"
 // scanning the list wants.
 func (rr *readRoutes) listTargets(c *gin.Context) {
 	q := newQuery(c, targetParams...)
+	f := targetFilter(q)
+	f.Page, f.PerPage = q.page()
+	if q.abort(c) {
+		return
+	}
+	page, err := rr.reads.ListTargets(c.Request.Context(), f)
+	if err != nil {
+		rr.internal(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, TargetList{Data: page.Targets, Pagination: paginate(f.Page, f.PerPage, page.Total)})
+}
+
+// targetFilter reads the filter and sort parameters of the target list;
+// the CSV export reads them the same way. Paging is the caller's.
+func targetFilter(q *query) readmodel.TargetFilter {
 	f := readmodel.TargetFilter{
 		Tier:        q.intIn("tier", 1, 4),
 		ScoreMin:    q.intIn("score_min", 0, 100),
@@ -34,7 +50,6 @@ func (rr *readRoutes) listTargets(c *gin.Context) {
 		Search:      q.text("search"),
 		Sort:        q.oneOf("sort", readmodel.SortScore, readmodel.SortKeys...),
 	}
-	f.Page, f.PerPage = q.page()
 	defaultOrder := "desc"
 	if f.Sort == readmodel.SortCompanyName || f.Sort == readmodel.SortDomain {
 		defaultOrder = "asc"
@@ -43,15 +58,7 @@ func (rr *readRoutes) listTargets(c *gin.Context) {
 	if f.ScoreMin != nil && f.ScoreMax != nil && *f.ScoreMin > *f.ScoreMax {
 		q.fail("score_min", "score_min must not exceed score_max")
 	}
-	if q.abort(c) {
-		return
-	}
-	page, err := rr.reads.ListTargets(c.Request.Context(), f)
-	if err != nil {
-		rr.internal(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, TargetList{Data: page.Targets, Pagination: paginate(f.Page, f.PerPage, page.Total)})
+	return f
 }
 
 // getCompany serves GET /api/companies/{domain}: any spelling of a known

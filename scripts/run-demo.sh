@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the service for a local demo: check the ports, migrate, import the
 # demo targets (once; importing again adds nothing), and serve until Ctrl-C,
-# ending start-up with a banner of commands to try. Without provider API keys
-# it also runs the fixture providers on 127.0.0.1 (ports PF_BUILTWITH_PORT,
-# PF_SIMILARWEB_PORT, PF_YAHOO_PORT: 9101-9103) and points the service at
-# them, so enrichment works end to end over HTTP.
+# ending start-up with a banner: the dashboard's address, signed in with the
+# demo admin key (http://127.0.0.1:8080/#key=...), and commands to try.
+# Without provider API keys it also runs the fixture providers on 127.0.0.1
+# (ports PF_BUILTWITH_PORT, PF_SIMILARWEB_PORT, PF_YAHOO_PORT: 9101-9103) and
+# points the service at them, so enrichment works end to end over HTTP.
 # DATABASE_URL must be set (the Makefile finds or starts a server); HTTP_ADDR
 # defaults to 127.0.0.1:8080, so the demo is not reachable from other hosts.
 #

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -19,10 +21,13 @@ type bannerOptions struct {
 	keyFile string
 }
 
-// printBanner ends start-up with where the service is and commands that work
-// when pasted into a shell: the API key is read from keyFile when pasted (it
-// is never printed here), the job id travels in a variable, extracted with
-// jq when it is installed, else with sed.
+// printBanner ends start-up with where the service is: the dashboard's
+// address, and commands that work when pasted into a shell. The dashboard
+// link carries the key from keyFile in its fragment (#key=…), which a
+// browser never sends to a server, so the key reaches no access log; the
+// app stores it and removes it from the address bar. The shell commands
+// read the key from keyFile when pasted; the job id travels in a variable,
+// extracted with jq when it is installed, else with sed.
 func printBanner(w io.Writer, addr net.Addr, keyFile string) {
 	base := "http://" + dialable(addr)
 	_, err := exec.LookPath("jq")
@@ -35,7 +40,11 @@ func printBanner(w io.Writer, addr net.Addr, keyFile string) {
 		key = "key=...   # an API key: partnerforge keys create --email you@example.com --tier standard"
 	}
 	fmt.Fprintf(w, `
-PartnerForge is serving on %[1]s (Ctrl-C stops it). Try it:
+PartnerForge is serving on %[1]s (Ctrl-C stops it). Try it in the dashboard:
+
+  %[6]s
+
+or from a shell:
 
   base=%[1]s
   %[5]s
@@ -44,7 +53,21 @@ PartnerForge is serving on %[1]s (Ctrl-C stops it). Try it:
   curl -s -H "X-API-Key: $key" "$base/api/enrich/status/$job"%[2]s
   curl -s -H "X-API-Key: $key" "$base/api/companies/%[3]s"%[2]s
 
-`, base, pretty, bannerDomain, jobID, key)
+`, base, pretty, bannerDomain, jobID, key, dashboardURL(base, keyFile))
+}
+
+// dashboardURL is the dashboard's address, signed in with the key in
+// keyFile when there is one to read.
+func dashboardURL(base, keyFile string) string {
+	if keyFile == "" {
+		return base + "/  (paste an API key in Settings)"
+	}
+	raw, err := os.ReadFile(keyFile)
+	key := strings.TrimSpace(string(raw))
+	if err != nil || key == "" {
+		return base + "/  (paste an API key in Settings)"
+	}
+	return base + "/#key=" + url.QueryEscape(key)
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -242,10 +242,24 @@ func testServe(t *testing.T, bin string) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
+	t.Run("dashboard", func(t *testing.T) {
+		// Pages outside the API's paths are the dashboard's: index.html
+		// when the binary was built with it, else how to build it.
+		for _, path := range []string{"/", "/company/northwind-hardware.com", "/no/such/route"} {
+			code, body := get(t, client, base+path)
+			if code != http.StatusOK {
+				t.Fatalf("GET %s = %d %s, want 200", path, code, body)
+			}
+			if !bytes.Contains(body, []byte(`<div id="root">`)) && !bytes.Contains(body, []byte("make build")) {
+				t.Errorf("GET %s is neither the dashboard nor the page saying how to build it:\n%s", path, body)
+			}
+		}
+	})
 	t.Run("unknown route", func(t *testing.T) {
-		code, body := get(t, client, base+"/no/such/route")
+		// Under the API's paths an unknown route stays a JSON 404.
+		code, body := get(t, client, base+"/health/no/such/route")
 		if code != http.StatusNotFound {
-			t.Fatalf("GET /no/such/route = %d %s, want 404", code, body)
+			t.Fatalf("GET /health/no/such/route = %d %s, want 404", code, body)
 		}
 		var got struct {
 			Error struct {

@@ -24,6 +24,7 @@ import (
 	"github.com/partnerforge/partnerforge/domain"
 	httpapi "github.com/partnerforge/partnerforge/http"
 	"github.com/partnerforge/partnerforge/projections"
+	"github.com/partnerforge/partnerforge/web"
 )
 
 func newServeCmd(a *app) *cobra.Command {
@@ -163,6 +164,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	}
 	apiKeys := postgres.NewAPIKeys(pool)
 	keyUsage := httpapi.NewKeyUsage(apiKeys, log)
+	dashboard, err := web.NewHandler(web.Dist())
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	if !dashboard.Built() {
+		log.Warn("the dashboard was not built into this binary: / explains how (make build)")
+	}
 	router := httpapi.NewRouter(httpapi.Deps{
 		Auth: httpapi.NewAuthenticator(httpapi.AuthConfig{Hasher: hasher, Keys: apiKeys, Usage: keyUsage}),
 		KeyAdmin: httpapi.KeyAdmin{
@@ -205,6 +213,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		Rebuilds:         rebuilds,
 		RateLimiter:      limiter,
 		Events:           store,
+		Dashboard:        dashboard,
 	})
 
 	srv := &http.Server{
