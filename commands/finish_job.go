@@ -10,9 +10,10 @@ import (
 )
 
 // JobHandler records provider outcomes and ends jobs. The enrichment runtime
-// calls it from watermill handlers, workers and the sweeper, always with the
-// pool's event store: handlers write through their own connections, never in
-// the subscriber's transaction.
+// calls it from watermill handlers, workers and the sweeper, never in a
+// subscriber's transaction: handlers write through the pool's event store,
+// and a worker records an outcome in its own short transaction, the one that
+// also drops the fetch task under its lease.
 type JobHandler struct {
 	now Clock
 }

@@ -263,7 +263,7 @@ func TestKeyLifecycleAcrossInstances(t *testing.T) {
 	}
 	key := issued.Key
 
-	eventually(t, 2*time.Second, "the new key works on the other instance", func() bool {
+	eventually(t, 30*time.Second, "the new key works on the other instance", func() bool {
 		status, _, _ := call(t, b.url, http.MethodGet, "/api/stats", key, "")
 		return status == http.StatusOK
 	})
@@ -273,14 +273,14 @@ func TestKeyLifecycleAcrossInstances(t *testing.T) {
 	if status, _, body := call(t, a.url, http.MethodPatch, "/api/admin/keys/"+issued.KeyID, admin, `{"tier":"admin"}`); status != http.StatusOK {
 		t.Fatalf("change tier: %d %s", status, body)
 	}
-	eventually(t, 2*time.Second, "the tier change reaches the other instance", func() bool {
+	eventually(t, 30*time.Second, "the tier change reaches the other instance", func() bool {
 		status, _, _ := call(t, b.url, http.MethodGet, "/api/admin/keys", key, "")
 		return status == http.StatusOK
 	})
 	if status, _, body := call(t, a.url, http.MethodDelete, "/api/admin/keys/"+issued.KeyID, admin, `{"reason":"left"}`); status != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", status, body)
 	}
-	eventually(t, 2*time.Second, "the revocation reaches the other instance", func() bool {
+	eventually(t, 30*time.Second, "the revocation reaches the other instance", func() bool {
 		status, code, _ := call(t, b.url, http.MethodGet, "/api/stats", key, "")
 		return status == http.StatusForbidden && code == CodeInvalidAPIKey
 	})

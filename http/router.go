@@ -90,6 +90,25 @@ type Deps struct {
 
 // NewRouter builds the gin engine with every route and middleware.
 func NewRouter(d Deps) *gin.Engine {
+	r := newProbeRouter(d)
+	r.GET("/openapi.json", openAPIDocument)
+	api := r.Group("/api")
+	registerReadRoutes(api, d)
+	registerEnrichRoutes(api, d)
+	registerAdminRoutes(api, d)
+	return r
+}
+
+// NewProbeRouter serves a process that runs no API (`serve --role
+// worker`): /health, /live, /ready and, to admin keys, /metrics, with the
+// same middleware as NewRouter; no dashboard. Only Auth, Logger, Readiness
+// and Metrics of d are used.
+func NewProbeRouter(d Deps) *gin.Engine {
+	d.Dashboard = nil
+	return newProbeRouter(d)
+}
+
+func newProbeRouter(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -100,14 +119,9 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET("/health", writeOK)
 	r.GET("/live", writeOK)
 	r.GET("/ready", readiness(d.Readiness, d.Logger))
-	r.GET("/openapi.json", openAPIDocument)
 	if d.Metrics != nil {
 		r.GET("/metrics", requireTier(domain.TierAdmin), gin.WrapH(d.Metrics))
 	}
-	api := r.Group("/api")
-	registerReadRoutes(api, d)
-	registerEnrichRoutes(api, d)
-	registerAdminRoutes(api, d)
 	return r
 }
 

@@ -6,12 +6,16 @@
 //	POST /api/enrich ─► RequestEnrichment ─► EnrichmentRequested (job stream)
 //	      │ watermill "enrichment_dispatcher": enqueue one fetch task per provider
 //	      ▼ (quick: the subscriber's transaction stays open meanwhile)
-//	fetch_tasks ─► worker pool: lease, call the provider (outside any
-//	      │        transaction), append ProviderFetched/ProviderFailed, delete task
+//	fetch_tasks ─► worker pool: lease (the lease count is a fencing token),
+//	      │        call the provider outside any transaction while renewing
+//	      │        the lease, then in one transaction fenced by the token
+//	      │        delete the task and append ProviderFetched/ProviderFailed
 //	      ▼ watermill "enrichment_completion": when every provider reported,
 //	FinishJob ─► ScoreComputed + EnrichmentCompleted/Partial/Failed + JobClosed
 //
 // Every step is idempotent: handlers derive event ids from what caused them,
 // the store treats a stored id as done, and a task whose worker died is
-// leased again once its lease runs out.
+// leased again once its lease runs out. Several instances share the queue: a
+// worker whose lease another took over (it was paused past it) records
+// nothing.
 package enrichment

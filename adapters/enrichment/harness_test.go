@@ -11,6 +11,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/partnerforge/partnerforge/adapters/messaging"
@@ -39,6 +40,8 @@ type harness struct {
 	pipeline *Pipeline
 	request  *commands.RequestEnrichmentHandler
 	stop     func()
+	// providerMetrics is this instance's provider series.
+	providerMetrics *prometheus.Registry
 }
 
 type harnessOpts struct {
@@ -54,8 +57,18 @@ type harnessOpts struct {
 	// poll is the subscribers' and workers' poll interval (default 10 ms; a
 	// negative value takes the production default).
 	poll time.Duration
-	// lease is the task lease, which also bounds a fetch (default 30 s).
+	// lease is the task lease (default 30 s).
 	lease time.Duration
+	// fetchTimeout bounds a fetch (default: the pipeline's).
+	fetchTimeout time.Duration
+	// workers is the instance's concurrent fetches (default: the pipeline's).
+	workers int
+	// ownPool gives the instance a pool of its own on db, as another process
+	// would have.
+	ownPool bool
+	// budget, when set, keeps the call rates of limits where every
+	// instance spends them.
+	budget providers.CallBudget
 	// wake wakes workers and subscribers with LISTEN/NOTIFY, as serve
 	// does by default; they then rest between wake-ups, polling every
 	// rest (default messaging.DefaultRest).
@@ -103,28 +116,37 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if o.resilience.MaxAttempts == 0 {
 		o.resilience = defaultResilience()
 	}
-	pm, err := providers.NewMetrics(prometheus.NewRegistry())
+	pool := h.db.Pool
+	if o.ownPool {
+		var err error
+		if pool, err = pgxpool.New(context.Background(), h.db.URL); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+	}
+	h.providerMetrics = prometheus.NewRegistry()
+	pm, err := providers.NewMetrics(h.providerMetrics)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var quota providers.Quota
 	if o.quota != nil {
-		quota = postgres.NewQuota(h.db.Pool, o.quota, time.Now)
+		quota = postgres.NewQuota(pool, o.quota, time.Now)
 	}
 	fetchers, err := providerset.New(providerset.Config{
 		BuiltWith:  builtwith.Config{BaseURL: h.fx.BuiltWith.URL, APIKey: "fixture-key"},
 		SimilarWeb: similarweb.Config{BaseURL: h.fx.SimilarWeb.URL, APIKey: "fixture-key"},
 		Yahoo:      yahoo.Config{BaseURL: h.fx.Yahoo.URL, CookieURL: fixtures.YahooCookiePath},
-		Resilience: o.resilience, Limits: o.limits, Quota: quota, Metrics: pm, Logger: quiet,
+		Resilience: o.resilience, Limits: o.limits, Budget: o.budget, Quota: quota, Metrics: pm, Logger: quiet,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.store = postgres.NewEventStore(h.db.Pool)
-	h.queue = postgres.NewWorkQueue(h.db.Pool)
+	h.store = postgres.NewEventStore(pool)
+	h.queue = postgres.NewWorkQueue(pool)
 	var wake Waker
 	if o.wake {
-		w, err := wakeup.New(h.db.Pool, wakeup.Config{Logger: quiet})
+		w, err := wakeup.New(pool, wakeup.Config{Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,10 +163,10 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	h.pipeline, err = New(Deps{
-		Pool: h.db.Pool, Store: h.store, Queue: h.queue, Jobs: commands.NewJobHandler(time.Now),
+		Pool: pool, Store: h.store, Queue: h.queue, Jobs: commands.NewJobHandler(time.Now),
 		Fetchers: fetchers, Metrics: metrics, Logger: quiet, Now: time.Now, Wake: wake,
-	}, Config{PollInterval: o.poll, Rest: o.rest, // default workers, as in production
-		Lease: o.lease, SweepInterval: time.Hour})
+	}, Config{PollInterval: o.poll, Rest: o.rest, Workers: o.workers, // default workers, as in production
+		Lease: o.lease, FetchTimeout: o.fetchTimeout, SweepInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +182,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		return h
 	}
 	wlog := watermill.NewSlogLogger(quiet)
-	router, err := messaging.NewRouter(h.db.Pool, wlog)
+	router, err := messaging.NewRouter(pool, wlog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ type Metrics struct {
 	queuedTasks prometheus.Gauge
 	leasedTasks prometheus.Gauge
 	busyWorkers prometheus.Gauge
+	leasesLost  prometheus.Counter
 }
 
 // NewMetrics registers the pipeline's series on reg.
@@ -41,8 +42,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "partnerforge_fetch_workers_busy",
 			Help: "Workers of this instance fetching right now.",
 		}),
+		leasesLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "partnerforge_fetch_leases_lost_total",
+			Help: "Fetches of this instance whose task another worker took over after their lease ran out (a pause, a stall): their outcome was dropped.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.handlerLag, m.handled, m.jobsEnded, m.queuedTasks, m.leasedTasks, m.busyWorkers} {
+	for _, c := range []prometheus.Collector{m.handlerLag, m.handled, m.jobsEnded, m.queuedTasks, m.leasedTasks, m.busyWorkers, m.leasesLost} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

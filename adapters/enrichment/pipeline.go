@@ -37,8 +37,11 @@ type Config struct {
 	// messaging.DefaultRest).
 	Rest time.Duration
 	// Lease is how long a worker owns a task before another may take it
-	// over; it must exceed the longest fetch, retries included (default 2 min).
+	// over (default 30 s). A running fetch renews it every Lease/3, so it
+	// bounds how long a dead or paused worker's task waits, not a fetch.
 	Lease time.Duration
+	// FetchTimeout bounds one fetch, retries included (default 2 min).
+	FetchTimeout time.Duration
 	// MaxLeases ends a task as failed after this many unfinished leases
 	// (default 5).
 	MaxLeases int
@@ -58,7 +61,10 @@ func (c Config) withDefaults() Config {
 		c.Rest = messaging.DefaultRest
 	}
 	if c.Lease <= 0 {
-		c.Lease = 2 * time.Minute
+		c.Lease = 30 * time.Second
+	}
+	if c.FetchTimeout <= 0 {
+		c.FetchTimeout = 2 * time.Minute
 	}
 	if c.MaxLeases <= 0 {
 		c.MaxLeases = 5

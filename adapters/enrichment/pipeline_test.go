@@ -144,11 +144,10 @@ func TestCircuitOpensAfterFailures(t *testing.T) {
 func TestRateLimiterHoldsCallsBack(t *testing.T) {
 	t.Parallel()
 	res := defaultResilience()
-	res.AttemptTimeout, res.MaxAttempts = 300*time.Millisecond, 1
+	res.AttemptTimeout, res.MaxAttempts = 5*time.Second, 1
 	// One call now, the next in about a day: the second fetch must wait for a
-	// token, and gives up when the fetch's deadline (bounded by its lease)
-	// would pass first.
-	h := newHarness(t, harnessOpts{resilience: res, lease: 2 * time.Second, limits: map[domain.Provider]providerset.Limit{
+	// token, and gives up when the fetch's deadline would pass first.
+	h := newHarness(t, harnessOpts{resilience: res, fetchTimeout: 10 * time.Second, limits: map[domain.Provider]providerset.Limit{
 		domain.ProviderYahooFinance: {Rate: 1.0 / 86400, Burst: 1},
 	}})
 	first := h.waitJob(h.enrich("costco.com", false, domain.ProviderYahooFinance).JobID)

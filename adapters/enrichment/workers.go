@@ -2,11 +2,14 @@ package enrichment
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/domain"
@@ -75,12 +78,16 @@ func (p *Pipeline) complete(ctx context.Context, e domain.RecordedEvent, jobID u
 	return p.finish(ctx, jobID, meta)
 }
 
-// work runs one task: fetch outside any transaction, record the outcome,
-// drop the task. A crash between the fetch and the record leaves the task
-// leased; once the lease runs out another worker fetches again and records
-// under the same event id, so the job sees one outcome.
+// work runs one task: fetch outside any transaction, then record the
+// outcome and drop the task in one transaction fenced by the claim's token.
+// A crash between the fetch and the record leaves the task leased; once the
+// lease runs out another worker fetches again. A worker that was paused past
+// its lease (a stop-the-world pause, an exhausted pool, SIGSTOP) finds its
+// token stale when it wakes: it records nothing and leaves the task to its
+// new holder, so the job sees one outcome per provider.
 func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
-	log := p.deps.Logger.With(slog.String("job_id", t.JobID.String()), slog.String("provider", string(t.Provider)), slog.String("domain", t.Domain.String()))
+	log := p.deps.Logger.With(slog.String("job_id", t.JobID.String()), slog.String("provider", string(t.Provider)),
+		slog.String("domain", t.Domain.String()), slog.Int("lease", t.Leases))
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("fetch panicked; the task will be leased again", slog.Any("panic", r))
@@ -94,11 +101,14 @@ func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
 	if t.Leases > p.cfg.MaxLeases {
 		outcome = gaveUp(t)
 	} else {
-		// A fetch must end before its lease does, or a second worker would
-		// start the same fetch.
-		fctx, cancel := context.WithTimeout(ctx, p.cfg.Lease*4/5)
+		fctx, cancel := context.WithTimeout(ctx, p.cfg.FetchTimeout)
+		lost := p.keepLease(fctx, cancel, t, log)
 		outcome = fetchOutcome(fctx, p.deps.Fetchers[t.Provider], t)
 		cancel()
+		if lost() {
+			p.leaseLost(log)
+			return
+		}
 		if ctx.Err() != nil {
 			// Shutting down: what failed was our patience, not the
 			// provider. The lease hands the task to the next instance.
@@ -107,13 +117,15 @@ func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
 		}
 	}
 	meta := domain.JobMetadata(t.JobID, "fetch_worker")
-	if err := p.deps.Jobs.RecordOutcome(ctx, p.deps.Store, outcome, meta); err != nil {
-		log.Error("record provider outcome", slog.Any("error", err))
+	others, err := p.deps.Queue.Complete(ctx, t, func(ctx context.Context, tx pgx.Tx) error {
+		return p.deps.Jobs.RecordOutcome(ctx, p.deps.Store.WithTx(tx), outcome, meta)
+	})
+	if errors.Is(err, postgres.ErrLeaseLost) {
+		p.leaseLost(log)
 		return
 	}
-	others, err := p.deps.Queue.Done(ctx, t.JobID, t.Provider)
 	if err != nil {
-		log.Error("drop finished task", slog.Any("error", err))
+		log.Error("complete fetch task", slog.Any("error", err))
 		return
 	}
 	// Fast path: the worker that records the last outcome ends the job at
@@ -127,6 +139,50 @@ func (p *Pipeline) work(ctx context.Context, t postgres.FetchTask) {
 	}
 	if outcome.Failed != nil {
 		log.Warn("provider failed", slog.String("code", string(outcome.Failed.Code)), slog.Int("attempts", outcome.Failed.Attempts))
+	}
+}
+
+// leaseLost notes a fetch whose task another worker took over.
+func (p *Pipeline) leaseLost(log *slog.Logger) {
+	log.Warn("lease lost; the task was taken over, its outcome is not recorded here")
+	if p.deps.Metrics != nil {
+		p.deps.Metrics.leasesLost.Inc()
+	}
+}
+
+// keepLease renews t's lease every Lease/3 until ctx ends. When a renewal
+// finds the lease taken over it cancels the fetch (cancel) and lost reports
+// true from then on; a renewal that fails for another reason (the database
+// away for a moment) is retried at the next tick, and the fenced record
+// decides in the end. lost waits for the renewals to stop, so call it after
+// ctx has ended.
+func (p *Pipeline) keepLease(ctx context.Context, cancel context.CancelFunc, t postgres.FetchTask, log *slog.Logger) (lost func() bool) {
+	var taken atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(p.cfg.Lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			err := p.deps.Queue.Extend(ctx, t, p.cfg.Lease)
+			switch {
+			case errors.Is(err, postgres.ErrLeaseLost):
+				taken.Store(true)
+				cancel()
+				return
+			case err != nil && ctx.Err() == nil:
+				log.Warn("renew lease; retrying at the next renewal", slog.Any("error", err))
+			}
+		}
+	}()
+	return func() bool {
+		<-done
+		return taken.Load()
 	}
 }
 

@@ -22,9 +22,15 @@ type FetchTask struct {
 	Domain   domain.Domain
 	Ticker   string
 	// Leases counts how often the task was leased; above 1 a worker died or
-	// gave up on it before.
+	// gave up on it before. It is also the claim's fencing token: a later
+	// claim by another worker raises it, and every write made for this claim
+	// (Extend, Complete) is refused with ErrLeaseLost from then on.
 	Leases int
 }
+
+// ErrLeaseLost refuses a write for a claim another worker has since taken
+// over, or for a task already done: the claimant must drop its work.
+var ErrLeaseLost = errors.New("fetch task lease lost")
 
 // WorkQueue holds the enrichment pipeline's pending provider fetches.
 type WorkQueue struct {
@@ -85,12 +91,50 @@ func (q *WorkQueue) Claim(ctx context.Context, max int, lease time.Duration) ([]
 	return out, nil
 }
 
-// Done removes a task whose outcome is stored and reports how many of the
-// job's other tasks are still queued.
-func (q *WorkQueue) Done(ctx context.Context, jobID uuid.UUID, p domain.Provider) (others int64, err error) {
-	others, err = gen.New(q.pool).DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: jobID, Provider: string(p)})
+// Extend renews t's lease for another lease while its fetch runs. It
+// returns ErrLeaseLost (wrapped) when t's token is no longer current:
+// another worker claimed the task after this lease ran out, or it is done.
+// A lease that ran out but was not claimed again is renewed: nobody else
+// started the fetch.
+func (q *WorkQueue) Extend(ctx context.Context, t FetchTask, lease time.Duration) error {
+	n, err := gen.New(q.pool).ExtendFetchLease(ctx, gen.ExtendFetchLeaseParams{
+		LeaseSeconds: lease.Seconds(), JobID: t.JobID, Provider: string(t.Provider), Token: int32(t.Leases),
+	})
 	if err != nil {
-		return 0, fmt.Errorf("complete %s fetch of job %s: %w", p, jobID, err)
+		return fmt.Errorf("extend %s lease of job %s: %w", t.Provider, t.JobID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("extend %s lease %d of job %s: %w", t.Provider, t.Leases, t.JobID, ErrLeaseLost)
+	}
+	return nil
+}
+
+// Complete records t's outcome through record and removes the task, in one
+// transaction that deletes the task first, provided t's token is still
+// current: a worker whose lease was taken over records nothing and deletes
+// nothing (ErrLeaseLost, wrapped), and a claim by another worker skips the
+// task until the transaction ends — gone if it committed, back if the
+// record failed. It then reports how many of the job's tasks are still
+// queued, counted after the commit: of two workers completing a job's last
+// tasks at once, the one that commits last is sure to see none left (inside
+// the transaction, each would still see the other's task).
+func (q *WorkQueue) Complete(ctx context.Context, t FetchTask, record func(ctx context.Context, tx pgx.Tx) error) (others int64, err error) {
+	err = pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error {
+		n, err := gen.New(tx).DeleteFetchTask(ctx, gen.DeleteFetchTaskParams{JobID: t.JobID, Provider: string(t.Provider), Token: int32(t.Leases)})
+		if err != nil {
+			return fmt.Errorf("drop task: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("lease %d: %w", t.Leases, ErrLeaseLost)
+		}
+		return record(ctx, tx)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("complete %s fetch of job %s: %w", t.Provider, t.JobID, err)
+	}
+	others, err = gen.New(q.pool).CountJobFetchTasks(ctx, t.JobID)
+	if err != nil {
+		return 0, fmt.Errorf("count tasks left of job %s: %w", t.JobID, err)
 	}
 	return others, nil
 }

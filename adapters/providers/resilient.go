@@ -9,7 +9,6 @@ import (
 
 	"github.com/avast/retry-go/v4"
 	"github.com/sony/gobreaker/v2"
-	"golang.org/x/time/rate"
 
 	"github.com/partnerforge/partnerforge/domain"
 )
@@ -38,8 +37,9 @@ type Config struct {
 	// fetch is let through (default 30s).
 	BreakerRecovery time.Duration
 
-	// Limiter, when set, is waited on before every attempt.
-	Limiter *rate.Limiter
+	// Limiter, when set, is waited on before every attempt: a
+	// *rate.Limiter paces this instance, a SharedRate every instance.
+	Limiter Waiter
 	// Quota, when set, is charged once per Fetch before calling the provider.
 	Quota Quota
 	// Metrics, when set, records every Fetch.

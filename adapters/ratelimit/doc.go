@@ -1,4 +1,5 @@
-// Package ratelimit keeps the per-minute request budgets of API keys.
+// Package ratelimit keeps the per-minute request budgets of API keys, and
+// the providers' call rates in Redis.
 //
 // Limiter is the port the HTTP layer spends budgets through. Two
 // implementations share one algorithm, GCRA (the generic cell rate
@@ -18,4 +19,9 @@
 //
 // Fallback puts Memory behind Redis when Redis cannot answer: budgets are
 // then kept per instance until Redis is back (see docs/api.md).
+//
+// ProviderCalls, apart from the API keys' budgets, keeps the providers' call
+// rates in Redis with the same GCRA script, so every instance together
+// calls a provider no faster than its configured rate (see
+// providers.SharedRate; without Redis, postgres.ProviderRates keeps them).
 package ratelimit

@@ -36,8 +36,9 @@ type Config struct {
 	APIKeySalt string
 	Providers  ProviderConfig
 	Enrichment EnrichmentConfig
-	// RedisURL, when set, keeps the API keys' per-minute budgets in Redis,
-	// shared by every instance; unset, each instance keeps its own.
+	// RedisURL, when set, keeps the API keys' per-minute budgets and the
+	// provider call rates in Redis, shared by every instance; unset, each
+	// instance keeps its own API key budgets, and PostgreSQL the call rates.
 	RedisURL string
 }
 
@@ -60,7 +61,10 @@ type ProviderConfig struct {
 
 // EnrichmentConfig tunes jobs.
 type EnrichmentConfig struct {
-	Workers         int
+	Workers int
+	// Lease is how long a worker owns a fetch task before another instance
+	// may take it over; running fetches renew it.
+	Lease           time.Duration
 	Freshness       time.Duration
 	JobTTL          time.Duration
 	MaxPerRequester int
@@ -88,7 +92,7 @@ var envDocs = []envDoc{
 	{"SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take"},
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's (the only ones in production)"},
 	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
-	{"REDIS_URL", "", "redis:// URL of the rate limiter shared by every instance (unset: budgets in process, for one instance)"},
+	{"REDIS_URL", "", "redis:// URL of the rate limits shared by every instance, API keys' budgets and provider call rates (unset: API key budgets in process, per instance; provider call rates in PostgreSQL)"},
 	{"EVENT_NOTIFY", "true", "wake handlers, workers and projections with PostgreSQL LISTEN/NOTIFY (false: they poll every EVENT_POLL_INTERVAL)"},
 	{"EVENT_POLL_INTERVAL", "20ms", "with EVENT_NOTIFY=false, how often handlers and workers poll for new events and tasks; with it, the shortest gap between two polls of one handler"},
 	{"EVENT_FALLBACK_POLL", "2s", "with EVENT_NOTIFY, how often idle handlers, workers and projections poll anyway, in case a notification was lost"},
@@ -111,6 +115,7 @@ var envDocs = []envDoc{
 	{"SIMILARWEB_DAILY_QUOTA", "5000", "SimilarWeb calls per UTC day (0: unlimited)"},
 	{"YAHOO_DAILY_QUOTA", "20000", "Yahoo Finance calls per UTC day (0: unlimited)"},
 	{"ENRICH_WORKERS", "8", "concurrent provider fetches per instance"},
+	{"ENRICH_LEASE", "30s", "how long a worker owns a fetch task; a running fetch renews it every third of it, and a task whose worker stopped renewing is taken over by another after this"},
 	{"ENRICH_FRESHNESS", "24h", "a target enriched this recently is not fetched again unless forced"},
 	{"ENRICH_JOB_TTL", "24h", "an unfinished job fails as expired after this long"},
 	{"ENRICH_MAX_JOBS_PER_REQUESTER", "5", "jobs one requester may have in flight"},
@@ -221,6 +226,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	pc.YahooQuota = intVar(get, fail, "YAHOO_DAILY_QUOTA", 0, 100_000_000)
 	ec := &c.Enrichment
 	ec.Workers = intVar(get, fail, "ENRICH_WORKERS", 1, 256)
+	ec.Lease = durationVar(get, fail, "ENRICH_LEASE", time.Second, time.Hour)
 	ec.Freshness = durationVar(get, fail, "ENRICH_FRESHNESS", 0, 365*24*time.Hour)
 	ec.JobTTL = durationVar(get, fail, "ENRICH_JOB_TTL", time.Minute, 30*24*time.Hour)
 	ec.MaxPerRequester = intVar(get, fail, "ENRICH_MAX_JOBS_PER_REQUESTER", 1, 1000)

@@ -39,7 +39,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 			BuiltWithRate: 2, SimilarWebRate: 5, YahooRate: 2,
 			BuiltWithQuota: 2000, SimilarWebQuota: 5000, YahooQuota: 20000,
 		},
-		Enrichment: EnrichmentConfig{Workers: 8, Freshness: 24 * time.Hour, JobTTL: 24 * time.Hour, MaxPerRequester: 5},
+		Enrichment: EnrichmentConfig{Workers: 8, Lease: 30 * time.Second, Freshness: 24 * time.Hour, JobTTL: 24 * time.Hour, MaxPerRequester: 5},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
@@ -101,6 +101,8 @@ func TestLoadConfigValidValues(t *testing.T) {
 			func(c Config) bool { return c.ShutdownTimeout == 10*time.Minute }},
 		{"poll interval bounds", map[string]string{"EVENT_POLL_INTERVAL": "1ms"},
 			func(c Config) bool { return c.PollInterval == time.Millisecond }},
+		{"short lease", map[string]string{"ENRICH_LEASE": "1s"},
+			func(c Config) bool { return c.Enrichment.Lease == time.Second }},
 		{"polling instead of wake-ups", map[string]string{"EVENT_NOTIFY": "false", "EVENT_FALLBACK_POLL": "5s"},
 			func(c Config) bool { return !c.Wakeups && c.FallbackPoll == 5*time.Second }},
 	}
@@ -142,6 +144,8 @@ func TestLoadConfigRejectsInvalidValues(t *testing.T) {
 		{"EVENT_POLL_INTERVAL", "fast"},
 		{"EVENT_POLL_INTERVAL", "0s"},
 		{"EVENT_POLL_INTERVAL", "2m"},
+		{"ENRICH_LEASE", "500ms"},
+		{"ENRICH_LEASE", "2h"},
 		{"EVENT_NOTIFY", "sometimes"},
 		{"EVENT_FALLBACK_POLL", "10ms"},
 		{"EVENT_FALLBACK_POLL", "1h"},

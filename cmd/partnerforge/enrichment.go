@@ -16,15 +16,32 @@ import (
 	"github.com/partnerforge/partnerforge/adapters/providers/providerset"
 	"github.com/partnerforge/partnerforge/adapters/providers/similarweb"
 	"github.com/partnerforge/partnerforge/adapters/providers/yahoo"
+	"github.com/partnerforge/partnerforge/adapters/ratelimit"
 	"github.com/partnerforge/partnerforge/adapters/wakeup"
 	"github.com/partnerforge/partnerforge/commands"
 	"github.com/partnerforge/partnerforge/domain"
 )
 
-// newPipeline builds the provider clients and the enrichment pipeline.
-// With wake set, workers and handlers rest between wake-ups, and queued
-// tasks wake every instance's workers.
-func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, wake *wakeup.Wakeups, reg prometheus.Registerer, log *slog.Logger) (*enrichment.Pipeline, error) {
+// newCallBudget keeps the providers' call rates where every instance spends
+// them: in Redis when REDIS_URL is set, in PostgreSQL otherwise. close
+// releases the Redis client.
+func newCallBudget(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (budget providers.CallBudget, close func(), err error) {
+	if cfg.RedisURL == "" {
+		log.Info("provider call rates kept in postgresql, shared by every instance")
+		return postgres.NewProviderRates(pool), func() {}, nil
+	}
+	client, err := ratelimit.NewRedisClient(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("provider call rates kept in redis, shared by every instance")
+	return ratelimit.NewProviderCalls(client, redisKeyPrefix), func() { _ = client.Close() }, nil
+}
+
+// newPipeline builds the provider clients and the enrichment pipeline;
+// budget keeps their call rates. With wake set, workers and handlers rest
+// between wake-ups, and queued tasks wake every instance's workers.
+func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, budget providers.CallBudget, wake *wakeup.Wakeups, reg prometheus.Registerer, log *slog.Logger) (*enrichment.Pipeline, error) {
 	pc := cfg.Providers
 	var missing []error
 	if pc.BuiltWithAPIKey == "" {
@@ -59,7 +76,7 @@ func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, wak
 			domain.ProviderSimilarWeb:   {Rate: pc.SimilarWebRate, Burst: 5},
 			domain.ProviderYahooFinance: {Rate: pc.YahooRate, Burst: 2},
 		},
-		Quota: quota, Metrics: pm, Logger: log,
+		Budget: budget, Quota: quota, Metrics: pm, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -69,8 +86,8 @@ func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, wak
 		return nil, err
 	}
 	// A fetch may take every attempt at its timeout plus the back-off in
-	// between; the lease must outlast it.
-	lease := time.Duration(pc.MaxAttempts)*(pc.Timeout+5*time.Second) + 30*time.Second
+	// between; its lease is renewed meanwhile.
+	fetchTimeout := time.Duration(pc.MaxAttempts)*(pc.Timeout+5*time.Second) + 30*time.Second
 	deps := enrichment.Deps{
 		Pool: pool, Store: store, Queue: postgres.NewWorkQueue(pool), Jobs: commands.NewJobHandler(time.Now),
 		Fetchers: fetchers, Metrics: em, Logger: log, Now: time.Now,
@@ -80,6 +97,7 @@ func newPipeline(cfg Config, pool *pgxpool.Pool, store *postgres.EventStore, wak
 		deps.Wake = wake
 	}
 	return enrichment.New(deps, enrichment.Config{
-		Workers: cfg.Enrichment.Workers, PollInterval: cfg.PollInterval, Rest: cfg.FallbackPoll, Lease: lease,
+		Workers: cfg.Enrichment.Workers, PollInterval: cfg.PollInterval, Rest: cfg.FallbackPoll,
+		Lease: cfg.Enrichment.Lease, FetchTimeout: fetchTimeout,
 	})
 }

@@ -95,7 +95,8 @@ func newEventsRedriveCmd(a *app) *cobra.Command {
 					return fmt.Errorf("events redrive: no poisoned entry %s (see `partnerforge events poisoned`)", args[0])
 				}
 				store := postgres.NewEventStore(pool)
-				pipeline, err := newPipeline(cfg, pool, store, nil, prometheus.NewRegistry(), log)
+				// The handlers call no provider: the budget is never spent.
+				pipeline, err := newPipeline(cfg, pool, store, postgres.NewProviderRates(pool), nil, prometheus.NewRegistry(), log)
 				if err != nil {
 					return err
 				}

@@ -11,12 +11,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/partnerforge/partnerforge/adapters/enrichment"
 	"github.com/partnerforge/partnerforge/adapters/messaging"
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/adapters/wakeup"
@@ -29,38 +31,73 @@ import (
 
 func newServeCmd(a *app) *cobra.Command {
 	var (
-		banner  bool
-		keyFile string
+		banner   bool
+		keyFile  string
+		roleName string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "run the HTTP API, the event handlers, the enrichment workers and the projections",
 		Long: "serve runs the HTTP API, the event handlers, the enrichment workers and the projections.\n" +
 			"On SIGINT or SIGTERM it stops accepting connections, drains in-flight requests, stops the\n" +
-			"background work within SHUTDOWN_TIMEOUT and exits 0.",
+			"background work within SHUTDOWN_TIMEOUT and exits 0. With --role api it runs no handlers\n" +
+			"and no workers (and needs no provider keys); with --role worker it serves no API, only\n" +
+			"/health, /live, /ready and /metrics. Several processes of any roles share one database.",
 		Args: exactArgs(),
 		RunE: func(*cobra.Command, []string) error {
+			r, err := parseRole(roleName)
+			if err != nil {
+				return err
+			}
 			cfg, log, err := a.setup()
 			if err != nil {
 				return err
 			}
 			var b *bannerOptions
-			if banner {
+			if banner && r.api() {
 				b = &bannerOptions{out: a.stdout, keyFile: keyFile}
 			}
-			return serve(a.ctx, cfg, log, b)
+			return serve(a.ctx, cfg, log, b, r)
 		},
 	}
+	cmd.Flags().StringVar(&roleName, "role", string(roleAll), "what this process runs: all; api (the HTTP API and the read models); worker (event handlers, enrichment workers and the read models)")
 	cmd.Flags().BoolVar(&banner, "banner", false, "once serving, print the URL and commands to try it on stdout")
 	cmd.Flags().StringVar(&keyFile, "banner-key-file", "", "a file holding an API key, read by the banner's commands when pasted")
 	return cmd
 }
 
+// role is what one serve process runs, so the API and the workers can be
+// scaled apart. Read models follow the log in every role: an advisory lock
+// per projection lets one process apply each batch.
+type role string
+
+const (
+	roleAll    role = "all"
+	roleAPI    role = "api"
+	roleWorker role = "worker"
+)
+
+func parseRole(s string) (role, error) {
+	switch r := role(s); r {
+	case roleAll, roleAPI, roleWorker:
+		return r, nil
+	}
+	return "", usageError("serve --role %q: want all, api or worker", s)
+}
+
+// api reports whether the role serves the HTTP API.
+func (r role) api() bool { return r != roleWorker }
+
+// worker reports whether the role runs the event handlers and the
+// enrichment workers.
+func (r role) worker() bool { return r != roleAPI }
+
 // serve runs the API until ctx is cancelled (SIGINT/SIGTERM), then stops
 // accepting connections, drains in-flight requests, stops the handlers and
 // closes the pool, all within cfg.ShutdownTimeout. When banner is not nil,
-// it says there how to try the service once everything runs.
-func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOptions) error {
+// it says there how to try the service once everything runs. r says which
+// parts run.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOptions, r role) error {
 	// The port first: a second instance must be refused before it touches
 	// the database, naming what is in the way.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -108,26 +145,39 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		}
 		store.OnAppend(wake.Appended)
 	}
-	pipeline, err := newPipeline(cfg, pool, store, wake, reg, log)
-	if err != nil {
-		return err
-	}
 	// Background work stops on its own context, after HTTP has drained, so
 	// no request is accepted whose job nobody would pick up.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	wlog := newWatermillLogger(log, workCtx)
-	events, err := messaging.NewRouter(pool, wlog)
-	if err != nil {
-		return err
-	}
-	if err := pipeline.AddHandlers(events, wlog); err != nil {
-		return err
+	var (
+		pipeline *enrichment.Pipeline
+		events   *message.Router
+	)
+	if r.worker() {
+		budget, closeBudget, err := newCallBudget(cfg, pool, log)
+		if err != nil {
+			return err
+		}
+		defer closeBudget()
+		if pipeline, err = newPipeline(cfg, pool, store, budget, wake, reg, log); err != nil {
+			return err
+		}
+		wlog := newWatermillLogger(log, workCtx)
+		if events, err = messaging.NewRouter(pool, wlog); err != nil {
+			return err
+		}
+		if err := pipeline.AddHandlers(events, wlog); err != nil {
+			return err
+		}
 	}
 	enrich := commands.NewRequestEnrichmentHandler(store, domain.EnrichmentPolicy{
 		FreshnessWindow: cfg.Enrichment.Freshness, JobTTL: cfg.Enrichment.JobTTL,
 	}, cfg.Enrichment.MaxPerRequester, time.Now)
-	enrich.Observe(pipeline)
+	if pipeline != nil {
+		// This process's workers start its own jobs at once; an API-only
+		// process leaves them to the workers' dispatcher subscription.
+		enrich.Observe(pipeline)
+	}
 	// The target read routes cache their answers per read-model version.
 	targetsVersion := postgres.NewProjectionVersion(pool, projections.TargetsName)
 	// Read models: the projections follow the log in the background.
@@ -168,10 +218,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
-	if !dashboard.Built() {
+	if !dashboard.Built() && r.api() {
 		log.Warn("the dashboard was not built into this binary: / explains how (make build)")
 	}
-	router := httpapi.NewRouter(httpapi.Deps{
+	deps := httpapi.Deps{
 		Auth: httpapi.NewAuthenticator(httpapi.AuthConfig{Hasher: hasher, Keys: apiKeys, Usage: keyUsage}),
 		KeyAdmin: httpapi.KeyAdmin{
 			Issue:      commands.NewIssueKeyHandler(store, hasher, time.Now),
@@ -214,7 +264,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		RateLimiter:      limiter,
 		Events:           store,
 		Dashboard:        dashboard,
-	})
+	}
+	router := httpapi.NewRouter(deps)
+	if !r.api() {
+		router = httpapi.NewProbeRouter(deps)
+	}
 
 	srv := &http.Server{
 		Handler:           router,
@@ -228,9 +282,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 		wg      sync.WaitGroup
 		workErr = make(chan error, 2)
 	)
-	wg.Add(2)
-	go func() { defer wg.Done(); workErr <- wrapErr("watermill router", events.Run(workCtx)) }()
-	go func() { defer wg.Done(); workErr <- wrapErr("enrichment workers", pipeline.Run(workCtx)) }()
+	if r.worker() {
+		wg.Add(2)
+		go func() { defer wg.Done(); workErr <- wrapErr("watermill router", events.Run(workCtx)) }()
+		go func() { defer wg.Done(); workErr <- wrapErr("enrichment workers", pipeline.Run(workCtx)) }()
+	}
 	wg.Go(func() { _ = readModels.Run(workCtx) }) // retries failed batches itself; returns when stopped
 	wg.Go(func() { targetsVersion.Run(workCtx, cfg.idlePoll(), log) })
 	if wake != nil {
@@ -242,7 +298,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("environment", cfg.Environment))
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("environment", cfg.Environment), slog.String("role", string(r)))
 	if banner != nil {
 		printBanner(banner.out, ln.Addr(), banner.keyFile)
 	}

@@ -23,8 +23,10 @@ FROM work, unnest(sqlc.arg(providers)::text[]) AS p(provider);
 
 -- name: ClaimFetchTasks :many
 -- Leases up to max_tasks tasks that are not leased or whose lease ran out (a
--- worker died mid-fetch). SKIP LOCKED lets several workers and instances
--- claim concurrently without waiting on each other.
+-- worker died, or stopped long enough to miss its extensions). SKIP LOCKED
+-- lets several workers and instances claim concurrently without waiting on
+-- each other. Each claim bumps leases: the new count is the claim's fencing
+-- token, which every later write of the claimant must present.
 WITH claimable AS (
     SELECT t.job_id, t.provider
     FROM fetch_tasks t
@@ -40,15 +42,25 @@ FROM claimable c, enrichment_work w
 WHERE t.job_id = c.job_id AND t.provider = c.provider AND w.job_id = t.job_id
 RETURNING t.job_id, t.provider, t.leases, w.domain, w.ticker;
 
--- name: DeleteFetchTask :one
--- Drops a done task and counts the job's other tasks still queued (the
--- statement's snapshot still holds the deleted row, hence the filter).
-WITH gone AS (
-    DELETE FROM fetch_tasks d WHERE d.job_id = sqlc.arg(job_id) AND d.provider = sqlc.arg(provider)
-)
-SELECT count(*)::bigint AS others
-FROM fetch_tasks t
-WHERE t.job_id = sqlc.arg(job_id) AND t.provider <> sqlc.arg(provider);
+-- name: ExtendFetchLease :execrows
+-- Extends a lease while its fetch runs, only for the claim holding the
+-- current token: no row means another worker has taken the task over (or it
+-- is done), and the fetch should stop.
+UPDATE fetch_tasks
+SET lease_until = now() + make_interval(secs => sqlc.arg(lease_seconds)::float8)
+WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int;
+
+-- name: DeleteFetchTask :execrows
+-- Drops a done task, provided the token is still current. The transaction
+-- that records the task's outcome runs it first: no row means the lease was
+-- taken over (or the task is done), and otherwise the deleted row stays
+-- locked until the outcome commits with it, so a claim by another worker
+-- skips it meanwhile.
+DELETE FROM fetch_tasks
+WHERE job_id = sqlc.arg(job_id) AND provider = sqlc.arg(provider) AND leases = sqlc.arg(token)::int;
+
+-- name: CountJobFetchTasks :one
+SELECT count(*)::bigint AS tasks FROM fetch_tasks WHERE job_id = $1;
 
 -- name: WorkExists :one
 SELECT EXISTS (SELECT 1 FROM enrichment_work WHERE job_id = $1) AS queued;
@@ -92,3 +104,31 @@ WHERE j.status IN ('pending', 'running')
   AND NOT EXISTS (SELECT 1 FROM enrichment_work w WHERE w.job_id = j.job_id)
 ORDER BY j.expires_at
 LIMIT sqlc.arg(max_jobs);
+
+-- name: TakeProviderCall :one
+-- Spends one call of a provider's rate budget, shared by every instance: a
+-- GCRA (generic cell rate algorithm) kept as one theoretical arrival time
+-- per budget and moved in one statement, so concurrent callers queue on
+-- the row and never both take the last call. A call is allowed when the
+-- arrival time it would set lies at most burst intervals ahead; a refused
+-- call changes nothing.
+WITH taken AS (
+    INSERT INTO provider_rate AS r (budget, tat)
+    VALUES (sqlc.arg(budget), now() + make_interval(secs => sqlc.arg(interval_seconds)::float8))
+    ON CONFLICT (budget) DO UPDATE
+    SET tat = greatest(r.tat, now()) + make_interval(secs => sqlc.arg(interval_seconds)::float8)
+    WHERE greatest(r.tat, now()) + make_interval(secs => sqlc.arg(interval_seconds)::float8)
+        <= now() + make_interval(secs => sqlc.arg(interval_seconds)::float8 * sqlc.arg(burst)::int)
+    RETURNING r.tat
+)
+SELECT EXISTS (SELECT 1 FROM taken) AS taken;
+
+-- name: ProviderCallWait :one
+-- How long until one call of a refused budget fits, read after the
+-- refusal: the refusing statement's own snapshot may predate the calls that
+-- filled the budget.
+SELECT coalesce((
+    SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
+        + sqlc.arg(interval_seconds)::float8 * (1 - sqlc.arg(burst)::int)
+    FROM provider_rate p WHERE p.budget = sqlc.arg(budget)
+), 0)::float8 AS wait_seconds;

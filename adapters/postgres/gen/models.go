@@ -147,3 +147,8 @@ type ProviderQuotum struct {
 	Day      pgtype.Date
 	Used     int32
 }
+
+type ProviderRate struct {
+	Budget string
+	Tat    time.Time
+}

@@ -44,8 +44,10 @@ type ClaimFetchTasksRow struct {
 }
 
 // Leases up to max_tasks tasks that are not leased or whose lease ran out (a
-// worker died mid-fetch). SKIP LOCKED lets several workers and instances
-// claim concurrently without waiting on each other.
+// worker died, or stopped long enough to miss its extensions). SKIP LOCKED
+// lets several workers and instances claim concurrently without waiting on
+// each other. Each claim bumps leases: the new count is the claim's fencing
+// token, which every later write of the claimant must present.
 func (q *Queries) ClaimFetchTasks(ctx context.Context, arg ClaimFetchTasksParams) ([]ClaimFetchTasksRow, error) {
 	rows, err := q.db.Query(ctx, claimFetchTasks, arg.LeaseSeconds, arg.MaxTasks)
 	if err != nil {
@@ -89,27 +91,39 @@ func (q *Queries) CountFetchTasks(ctx context.Context) (CountFetchTasksRow, erro
 	return i, err
 }
 
-const deleteFetchTask = `-- name: DeleteFetchTask :one
-WITH gone AS (
-    DELETE FROM fetch_tasks d WHERE d.job_id = $1 AND d.provider = $2
-)
-SELECT count(*)::bigint AS others
-FROM fetch_tasks t
-WHERE t.job_id = $1 AND t.provider <> $2
+const countJobFetchTasks = `-- name: CountJobFetchTasks :one
+SELECT count(*)::bigint AS tasks FROM fetch_tasks WHERE job_id = $1
+`
+
+func (q *Queries) CountJobFetchTasks(ctx context.Context, jobID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, countJobFetchTasks, jobID)
+	var tasks int64
+	err := row.Scan(&tasks)
+	return tasks, err
+}
+
+const deleteFetchTask = `-- name: DeleteFetchTask :execrows
+DELETE FROM fetch_tasks
+WHERE job_id = $1 AND provider = $2 AND leases = $3::int
 `
 
 type DeleteFetchTaskParams struct {
 	JobID    uuid.UUID
 	Provider string
+	Token    int32
 }
 
-// Drops a done task and counts the job's other tasks still queued (the
-// statement's snapshot still holds the deleted row, hence the filter).
+// Drops a done task, provided the token is still current. The transaction
+// that records the task's outcome runs it first: no row means the lease was
+// taken over (or the task is done), and otherwise the deleted row stays
+// locked until the outcome commits with it, so a claim by another worker
+// skips it meanwhile.
 func (q *Queries) DeleteFetchTask(ctx context.Context, arg DeleteFetchTaskParams) (int64, error) {
-	row := q.db.QueryRow(ctx, deleteFetchTask, arg.JobID, arg.Provider)
-	var others int64
-	err := row.Scan(&others)
-	return others, err
+	result, err := q.db.Exec(ctx, deleteFetchTask, arg.JobID, arg.Provider, arg.Token)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const deleteWork = `-- name: DeleteWork :exec
@@ -200,6 +214,35 @@ func (q *Queries) ExpiredWork(ctx context.Context, arg ExpiredWorkParams) ([]uui
 	return items, nil
 }
 
+const extendFetchLease = `-- name: ExtendFetchLease :execrows
+UPDATE fetch_tasks
+SET lease_until = now() + make_interval(secs => $1::float8)
+WHERE job_id = $2 AND provider = $3 AND leases = $4::int
+`
+
+type ExtendFetchLeaseParams struct {
+	LeaseSeconds float64
+	JobID        uuid.UUID
+	Provider     string
+	Token        int32
+}
+
+// Extends a lease while its fetch runs, only for the claim holding the
+// current token: no row means another worker has taken the task over (or it
+// is done), and the fetch should stop.
+func (q *Queries) ExtendFetchLease(ctx context.Context, arg ExtendFetchLeaseParams) (int64, error) {
+	result, err := q.db.Exec(ctx, extendFetchLease,
+		arg.LeaseSeconds,
+		arg.JobID,
+		arg.Provider,
+		arg.Token,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const openWork = `-- name: OpenWork :many
 SELECT w.job_id FROM enrichment_work w
 WHERE NOT EXISTS (SELECT 1 FROM fetch_tasks t WHERE t.job_id = w.job_id)
@@ -272,6 +315,62 @@ func (q *Queries) OverdueJobs(ctx context.Context, arg OverdueJobsParams) ([]uui
 		return nil, err
 	}
 	return items, nil
+}
+
+const providerCallWait = `-- name: ProviderCallWait :one
+SELECT coalesce((
+    SELECT extract(epoch FROM greatest(p.tat, now()) - now())::float8
+        + $1::float8 * (1 - $2::int)
+    FROM provider_rate p WHERE p.budget = $3
+), 0)::float8 AS wait_seconds
+`
+
+type ProviderCallWaitParams struct {
+	IntervalSeconds float64
+	Burst           int32
+	Budget          string
+}
+
+// How long until one call of a refused budget fits, read after the
+// refusal: the refusing statement's own snapshot may predate the calls that
+// filled the budget.
+func (q *Queries) ProviderCallWait(ctx context.Context, arg ProviderCallWaitParams) (float64, error) {
+	row := q.db.QueryRow(ctx, providerCallWait, arg.IntervalSeconds, arg.Burst, arg.Budget)
+	var wait_seconds float64
+	err := row.Scan(&wait_seconds)
+	return wait_seconds, err
+}
+
+const takeProviderCall = `-- name: TakeProviderCall :one
+WITH taken AS (
+    INSERT INTO provider_rate AS r (budget, tat)
+    VALUES ($1, now() + make_interval(secs => $2::float8))
+    ON CONFLICT (budget) DO UPDATE
+    SET tat = greatest(r.tat, now()) + make_interval(secs => $2::float8)
+    WHERE greatest(r.tat, now()) + make_interval(secs => $2::float8)
+        <= now() + make_interval(secs => $2::float8 * $3::int)
+    RETURNING r.tat
+)
+SELECT EXISTS (SELECT 1 FROM taken) AS taken
+`
+
+type TakeProviderCallParams struct {
+	Budget          string
+	IntervalSeconds float64
+	Burst           int32
+}
+
+// Spends one call of a provider's rate budget, shared by every instance: a
+// GCRA (generic cell rate algorithm) kept as one theoretical arrival time
+// per budget and moved in one statement, so concurrent callers queue on
+// the row and never both take the last call. A call is allowed when the
+// arrival time it would set lies at most burst intervals ahead; a refused
+// call changes nothing.
+func (q *Queries) TakeProviderCall(ctx context.Context, arg TakeProviderCallParams) (bool, error) {
+	row := q.db.QueryRow(ctx, takeProviderCall, arg.Budget, arg.IntervalSeconds, arg.Burst)
+	var taken bool
+	err := row.Scan(&taken)
+	return taken, err
 }
 
 const takeQuota = `-- name: TakeQuota :one

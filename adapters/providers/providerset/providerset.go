@@ -17,7 +17,7 @@ import (
 	"github.com/partnerforge/partnerforge/domain"
 )
 
-// Limit is a provider's token bucket: Rate calls per second, Burst at once.
+// Limit is a provider's call rate: Rate calls per second, Burst at once.
 type Limit struct {
 	Rate  float64
 	Burst int
@@ -32,9 +32,13 @@ type Config struct {
 	// provider from Limits and Quota.
 	Resilience providers.Config
 	Limits     map[domain.Provider]Limit
-	Quota      providers.Quota
-	Metrics    *providers.Metrics
-	Logger     *slog.Logger
+	// Budget, when set, keeps the Limits where every instance spends them
+	// (PostgreSQL or Redis), so several instances together keep to them;
+	// unset, each instance keeps them in process.
+	Budget  providers.CallBudget
+	Quota   providers.Quota
+	Metrics *providers.Metrics
+	Logger  *slog.Logger
 }
 
 // New returns one fetcher per provider.
@@ -51,13 +55,13 @@ func New(cfg Config) (map[domain.Provider]providers.Fetcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("yahoo finance: %w", err)
 	}
-	limiters := map[domain.Provider]*rate.Limiter{}
+	limiters := map[domain.Provider]providers.Waiter{}
 	resilience := func(p domain.Provider) providers.Config {
 		c := cfg.Resilience
 		c.Quota, c.Metrics, c.Logger = cfg.Quota, cfg.Metrics, cfg.Logger
 		if l, ok := cfg.Limits[p]; ok && l.Rate > 0 {
 			if limiters[p] == nil {
-				limiters[p] = rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
+				limiters[p] = limiter(cfg, p, l)
 			}
 			c.Limiter = limiters[p]
 		}
@@ -74,4 +78,12 @@ func New(cfg Config) (map[domain.Provider]providers.Fetcher, error) {
 		domain.ProviderSimilarWeb:   providers.NewResilient(sw, resilience(domain.ProviderSimilarWeb)),
 		domain.ProviderYahooFinance: providers.NewResilient(yf, resilience(domain.ProviderYahooFinance)),
 	}, nil
+}
+
+// limiter paces p's calls: through the shared budget when there is one.
+func limiter(cfg Config, p domain.Provider, l Limit) providers.Waiter {
+	if cfg.Budget != nil {
+		return providers.NewSharedRate(cfg.Budget, p, providers.Rate{PerSecond: l.Rate, Burst: l.Burst}, cfg.Logger)
+	}
+	return rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
 }
