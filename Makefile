@@ -81,7 +81,7 @@ generate:
 check-generated:
 	CGO_ENABLED=0 $(SQLC) diff
 
-## bench: event-store, pipeline, rate-limit, projection-rebuild and idle-service benchmarks with their baselines; prints ratios.
+## bench: event-store, pipeline, rate-limit, job-opening, projection-rebuild and idle-service benchmarks with their baselines; prints ratios.
 bench:
 	@url=$$($(DB) url); redis=$$($(REDIS) url); \
 	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" scripts/bench.sh

@@ -20,6 +20,24 @@ type EventStore interface {
 	AppendStreams(ctx context.Context, parts ...domain.StreamAppend) ([]domain.AppendResult, error)
 }
 
+// SnapshotStore keeps snapshots of long streams' aggregates. A store that
+// implements it next to EventStore lets the repository load a target or a
+// requester from its snapshot and the events after it, in one round trip,
+// instead of reading the whole stream. Snapshots are a cache: the
+// repository checks each one (domain.LoadTargetFrom, LoadRequesterFrom) and
+// folds the whole stream when it cannot use it, and decisions are saved with
+// the expected version the events give, as always.
+type SnapshotStore interface {
+	// ReadFromSnapshots returns, for each read, the stream's snapshot in its
+	// format if the event it names is stored at its version (else nil), and
+	// up to limit events after it (after version 0 without one), each
+	// stream read at one instant and all of them in one round trip.
+	ReadFromSnapshots(ctx context.Context, limit int, reads ...domain.SnapshotRead) ([]domain.StreamTail, error)
+	// SaveSnapshot stores a snapshot unless the stream has a newer usable
+	// one in the same format.
+	SaveSnapshot(ctx context.Context, s domain.Snapshot) error
+}
+
 // Clock returns the current time; tests pass a fixed one.
 type Clock func() time.Time
 
@@ -29,25 +47,49 @@ type Clock func() time.Time
 // expected versions, and retries a decision that lost a race.
 type Repository struct {
 	store EventStore
+	// snaps is the store's SnapshotStore side, nil when it has none (a
+	// store bound to a caller's transaction reads whole streams).
+	snaps SnapshotStore
 	page  int
+	// snapshotAfter is how many events a load folds beyond the snapshot it
+	// started from (or from the start) before it stores a new snapshot.
+	snapshotAfter int
 }
 
-// NewRepository returns a repository over store.
+// NewRepository returns a repository over store; it loads targets and
+// requesters from snapshots when store is also a SnapshotStore.
 func NewRepository(store EventStore) Repository {
 	if store == nil {
 		panic("commands.NewRepository: nil store")
 	}
-	return Repository{store: store, page: defaultReadPage}
+	snaps, _ := store.(SnapshotStore)
+	return Repository{store: store, snaps: snaps, page: defaultReadPage, snapshotAfter: DefaultSnapshotAfter}
 }
 
 const defaultReadPage = 1000
 
+// DefaultSnapshotAfter: a load that folds this many events beyond its
+// snapshot stores a new one. Writing it costs a round trip once per that
+// many events; reading the events after a snapshot costs little per event,
+// so the tail stays short without snapshotting on every load.
+const DefaultSnapshotAfter = 32
+
+// WithoutSnapshots returns the repository reading whole streams, as a store
+// without snapshots does: the baseline the snapshot path is measured
+// against, and the reference its tests compare with.
+func (r Repository) WithoutSnapshots() Repository {
+	r.snaps = nil
+	return r
+}
+
 // Events reads a whole stream, page by page.
 func (r Repository) Events(ctx context.Context, stream string) ([]domain.RecordedEvent, error) {
-	var (
-		all   []domain.RecordedEvent
-		after int64
-	)
+	return r.rest(ctx, stream, nil, 0)
+}
+
+// rest reads the pages of stream after version after and appends them to
+// all.
+func (r Repository) rest(ctx context.Context, stream string, all []domain.RecordedEvent, after int64) ([]domain.RecordedEvent, error) {
 	for {
 		page, err := r.store.ReadStream(ctx, stream, after, r.page)
 		if err != nil {
@@ -63,11 +105,38 @@ func (r Repository) Events(ctx context.Context, stream string) ([]domain.Recorde
 
 // Target loads a target; one never seen is a new, empty target.
 func (r Repository) Target(ctx context.Context, d domain.Domain) (*domain.Target, error) {
-	evs, err := r.Events(ctx, domain.TargetStream(d))
+	tails, err := r.readTails(ctx, domain.SnapshotRead{Stream: domain.TargetStream(d), Format: domain.TargetSnapshotFormat})
 	if err != nil {
 		return nil, err
 	}
-	return domain.LoadTarget(d, evs)
+	return foldSnapshotted(ctx, r, domain.TargetStream(d), tails[0], targetFold(d))
+}
+
+// TargetAndRequester loads a target and a requester — what opening a job
+// needs — reading both streams in one round trip when the store keeps
+// snapshots. Without snapshots the requester is nil: reading its whole
+// stream before knowing that a job opens would cost more than the round
+// trip saved; load it with Requester when the decision needs it.
+func (r Repository) TargetAndRequester(ctx context.Context, d domain.Domain, who string) (*domain.Target, *domain.Requester, error) {
+	if r.snaps == nil {
+		t, err := r.Target(ctx, d)
+		return t, nil, err
+	}
+	tails, err := r.readTails(ctx,
+		domain.SnapshotRead{Stream: domain.TargetStream(d), Format: domain.TargetSnapshotFormat},
+		domain.SnapshotRead{Stream: domain.RequesterStream(who), Format: domain.RequesterSnapshotFormat})
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := foldSnapshotted(ctx, r, domain.TargetStream(d), tails[0], targetFold(d))
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := foldSnapshotted(ctx, r, domain.RequesterStream(who), tails[1], requesterFold(who))
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, q, nil
 }
 
 // Job loads an enrichment job.
@@ -79,13 +148,13 @@ func (r Repository) Job(ctx context.Context, id uuid.UUID) (*domain.Job, error) 
 	return domain.LoadJob(evs)
 }
 
-// Requester loads a requester's jobs in flight.
+// Requester loads a requester's jobs in flight and today's count.
 func (r Repository) Requester(ctx context.Context, who string) (*domain.Requester, error) {
-	evs, err := r.Events(ctx, domain.RequesterStream(who))
+	tails, err := r.readTails(ctx, domain.SnapshotRead{Stream: domain.RequesterStream(who), Format: domain.RequesterSnapshotFormat})
 	if err != nil {
 		return nil, err
 	}
-	return domain.LoadRequester(evs)
+	return foldSnapshotted(ctx, r, domain.RequesterStream(who), tails[0], requesterFold(who))
 }
 
 // ImportBatch loads an import batch.

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -59,15 +60,64 @@ type Requester struct {
 	day      time.Time               // UTC midnight of the latest day a job started
 	startedN int                     // jobs started on day
 	version  int64
+	last     uuid.UUID // the event at version
 }
 
 // LoadRequester folds a requester stream.
 func LoadRequester(events []RecordedEvent) (*Requester, error) {
 	r := &Requester{open: map[uuid.UUID]time.Time{}}
+	return r, r.fold(events)
+}
+
+// RequesterSnapshotFormat is the format of requester snapshots; bump the
+// shape number whenever requesterState or the fold changes.
+var RequesterSnapshotFormat = SnapshotFormat("requester", 1)
+
+// requesterState is a requester's snapshot state.
+type requesterState struct {
+	Open     map[uuid.UUID]time.Time `json:"open"`
+	Day      time.Time               `json:"day"`
+	StartedN int                     `json:"started_n"`
+}
+
+// LoadRequesterFrom folds the events of stream after a snapshot onto the
+// snapshot's state. A snapshot of another stream or format, altered since it was
+// sealed, or not followed by its next version, is refused with
+// ErrSnapshotUnusable: the caller then folds the whole stream.
+func LoadRequesterFrom(stream string, snap Snapshot, tail []RecordedEvent) (*Requester, error) {
+	if err := snap.check(stream, RequesterSnapshotFormat); err != nil {
+		return nil, err
+	}
+	if err := followsSnapshot(snap, tail); err != nil {
+		return nil, err
+	}
+	var st requesterState
+	if err := json.Unmarshal(snap.State, &st); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrSnapshotUnusable, snap.Stream, err)
+	}
+	if st.Open == nil {
+		st.Open = map[uuid.UUID]time.Time{}
+	}
+	r := &Requester{open: st.Open, day: st.Day, startedN: st.StartedN, version: snap.Version, last: snap.EventID}
+	return r, r.fold(tail)
+}
+
+// Snapshot is the requester's state as a sealed snapshot of stream.
+func (r *Requester) Snapshot(stream string) (Snapshot, error) {
+	state, err := json.Marshal(requesterState{Open: r.open, Day: r.day, StartedN: r.startedN})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("snapshot %s: %w", stream, err)
+	}
+	s := Snapshot{Stream: stream, Version: r.version, EventID: r.last, Format: RequesterSnapshotFormat, State: state}
+	s.Seal()
+	return s, nil
+}
+
+func (r *Requester) fold(events []RecordedEvent) error {
 	for _, re := range events {
 		e, err := Decode(re)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch e := e.(type) {
 		case RequesterJobStarted:
@@ -80,11 +130,11 @@ func LoadRequester(events []RecordedEvent) (*Requester, error) {
 		case RequesterJobEnded:
 			delete(r.open, e.JobID)
 		default:
-			return nil, fmt.Errorf("unexpected %s in requester stream %s", e.EventType(), re.StreamID)
+			return fmt.Errorf("unexpected %s in requester stream %s", e.EventType(), re.StreamID)
 		}
-		r.version = re.StreamVersion
+		r.version, r.last = re.StreamVersion, re.ID
 	}
-	return r, nil
+	return nil
 }
 
 func (r *Requester) Version() int64 { return r.version }

@@ -38,14 +38,19 @@ type Target struct {
 	// only when a recompute compares it.
 	lastScore json.RawMessage
 	version   int64
+	last      uuid.UUID // the event at version
 }
 
 // LoadTarget folds a target stream; an empty stream is a domain that is not
 // a target (yet).
 func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 	t := &Target{domain: d, known: map[InputGroup]InputSource{}, settled: map[Provider]InputSource{}}
+	return t, t.fold(events)
+}
+
+func (t *Target) fold(events []RecordedEvent) error {
 	for _, re := range events {
-		t.version = re.StreamVersion
+		t.version, t.last = re.StreamVersion, re.ID
 		if re.Type == TypeScoreComputed {
 			// The largest payload on the stream: decode only what the
 			// aggregate keeps, its sources, and skip the score.
@@ -55,7 +60,7 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 				err = json.Unmarshal(data, &sc)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("target stream %s version %d: decode %s: %w", re.StreamID, re.StreamVersion, re.Type, err)
+				return fmt.Errorf("target stream %s version %d: decode %s: %w", re.StreamID, re.StreamVersion, re.Type, err)
 			}
 			t.applySources(sc)
 			t.lastScore = sc.Score
@@ -63,13 +68,13 @@ func LoadTarget(d Domain, events []RecordedEvent) (*Target, error) {
 		}
 		e, err := Decode(re)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := t.apply(re, e); err != nil {
-			return nil, fmt.Errorf("target stream %s version %d: %w", re.StreamID, re.StreamVersion, err)
+			return fmt.Errorf("target stream %s version %d: %w", re.StreamID, re.StreamVersion, err)
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // scoreSources is the part of ScoreComputed the aggregate folds.

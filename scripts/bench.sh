@@ -26,6 +26,10 @@ echo
 echo "== rate limit (go test -bench RateLimit ./http): GET /api/targets with the Redis limiter ÷ without"
 go test -run '^$' -bench RateLimit -benchtime 1x ./http
 
+echo
+echo "== opening and joining jobs (go test -bench 'OpenJob|JoinJob' ./adapters/postgres): whole streams against snapshots in one round trip"
+go test -run '^$' -bench 'OpenJob|JoinJob' -benchtime 1x ./adapters/postgres
+
 echo "== projection rebuild (go run ./bench/rebuild)"
 # REBUILD_EVENTS=100000,1000000 adds the million-event log (a few minutes).
 go run ./bench/rebuild -events "${REBUILD_EVENTS:-100000}"

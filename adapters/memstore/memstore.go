@@ -5,6 +5,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -23,6 +24,7 @@ type Store struct {
 	streams  map[string][]int // stream → indexes into log
 	byID     map[uuid.UUID]int
 	position int64
+	snaps    map[string]domain.Snapshot
 }
 
 // New returns an empty store whose events are recorded at now().
@@ -30,7 +32,7 @@ func New(now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{now: now, streams: map[string][]int{}, byID: map[uuid.UUID]int{}}
+	return &Store{now: now, streams: map[string][]int{}, byID: map[uuid.UUID]int{}, snaps: map[string]domain.Snapshot{}}
 }
 
 // Append appends events to one stream.
@@ -118,6 +120,63 @@ func (s *Store) ReadStream(ctx context.Context, stream string, afterVersion int6
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.readStream(stream, afterVersion, limit), nil
+}
+
+// ReadFromSnapshots returns each stream's snapshot in the format asked
+// for, if the event it names is stored at its version, and up to limit
+// events after it: the PostgreSQL store's contract
+// (adapters/eventstoretest).
+func (s *Store) ReadFromSnapshots(ctx context.Context, limit int, reads ...domain.SnapshotRead) ([]domain.StreamTail, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]domain.StreamTail, len(reads))
+	for i, r := range reads {
+		snap, ok := s.snaps[r.Stream]
+		if !ok || snap.Format != r.Format || !s.storedAt(r.Stream, snap.Version, snap.EventID) {
+			out[i].Events = s.readStream(r.Stream, 0, limit)
+			continue
+		}
+		out[i] = domain.StreamTail{Snapshot: &snap, Events: s.readStream(r.Stream, snap.Version, limit)}
+	}
+	return out, nil
+}
+
+// SaveSnapshot stores a snapshot unless a usable one of a later version in
+// the same format is stored.
+func (s *Store) SaveSnapshot(ctx context.Context, snap domain.Snapshot) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.snaps[snap.Stream]
+	if ok && old.Format == snap.Format && s.storedAt(old.Stream, old.Version, old.EventID) &&
+		(old.Version > snap.Version || old.Version == snap.Version && bytes.Equal(old.Digest, snap.Digest)) {
+		return nil
+	}
+	snap.State, snap.Digest = bytes.Clone(snap.State), bytes.Clone(snap.Digest)
+	s.snaps[snap.Stream] = snap
+	return nil
+}
+
+// PutSnapshot stores a snapshot as given, whatever is stored: tests use it
+// to plant a damaged one.
+func (s *Store) PutSnapshot(snap domain.Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snaps[snap.Stream] = snap
+}
+
+func (s *Store) storedAt(stream string, version int64, id uuid.UUID) bool {
+	idx := s.streams[stream]
+	return version >= 1 && version <= int64(len(idx)) && s.log[idx[version-1]].ID == id
+}
+
+func (s *Store) readStream(stream string, afterVersion int64, limit int) []domain.RecordedEvent {
 	idx := s.streams[stream]
 	var out []domain.RecordedEvent
 	for _, i := range idx[min(int(max(afterVersion, 0)), len(idx)):] {
@@ -126,7 +185,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, afterVersion int6
 		}
 		out = append(out, s.log[i])
 	}
-	return out, nil
+	return out
 }
 
 // ReadAll returns up to limit events of the whole log after afterPosition.

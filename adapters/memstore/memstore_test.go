@@ -11,3 +11,7 @@ import (
 func TestContract(t *testing.T) {
 	eventstoretest.Run(t, memstore.New(time.Now))
 }
+
+func TestSnapshotContract(t *testing.T) {
+	eventstoretest.RunSnapshots(t, memstore.New(time.Now))
+}

@@ -27,6 +27,11 @@ func TestContract(t *testing.T) {
 	eventstoretest.Run(t, postgres.NewEventStore(db.Pool))
 }
 
+func TestSnapshotContract(t *testing.T) {
+	t.Parallel()
+	eventstoretest.RunSnapshots(t, postgres.NewEventStore(db.Pool))
+}
+
 func TestEventsAreAppendOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -141,3 +141,141 @@ func (b *AppendEventsBatchResults) Close() error {
 	b.closed = true
 	return b.br.Close()
 }
+
+const readStreamFromSnapshot = `-- name: ReadStreamFromSnapshot :batchmany
+WITH snap AS (
+    SELECT s.stream_version, s.event_id, s.state, s.digest
+    FROM stream_snapshots s
+    JOIN events se ON se.stream_id = s.stream_id
+                  AND se.stream_version = s.stream_version
+                  AND se.event_id = s.event_id
+    WHERE s.stream_id = $1::text AND s.format = $2::text
+), base AS (
+    SELECT COALESCE((SELECT stream_version FROM snap), 0)::bigint AS version
+), tail AS (
+    SELECT e.position, e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version,
+           e.data, e.metadata, e.recorded_at
+    FROM events e, base
+    WHERE e.stream_id = $1::text AND e.stream_version > base.version
+    ORDER BY e.stream_version
+    LIMIT $3
+), numbered AS (
+    SELECT tail.position, tail.stream_id, tail.stream_version, tail.event_id, tail.event_type, tail.schema_version, tail.data, tail.metadata, tail.recorded_at, row_number() OVER (ORDER BY tail.stream_version) AS n FROM tail
+)
+SELECT base.version AS snapshot_version,
+       COALESCE((SELECT snap.event_id FROM snap), '00000000-0000-0000-0000-000000000000'::uuid)::uuid AS snapshot_event_id,
+       (CASE WHEN COALESCE(numbered.n, 1) = 1 THEN (SELECT snap.state FROM snap) END)::json AS snapshot_state,
+       (CASE WHEN COALESCE(numbered.n, 1) = 1 THEN (SELECT snap.digest FROM snap) END)::bytea AS snapshot_digest,
+       COALESCE(numbered.position, 0)::bigint AS position,
+       COALESCE(numbered.stream_id, '')::text AS stream_id,
+       COALESCE(numbered.stream_version, 0)::bigint AS stream_version,
+       COALESCE(numbered.event_id, '00000000-0000-0000-0000-000000000000'::uuid)::uuid AS event_id,
+       COALESCE(numbered.event_type, '')::text AS event_type,
+       COALESCE(numbered.schema_version, 0)::int AS schema_version,
+       COALESCE(numbered.data, 'null'::jsonb)::jsonb AS data,
+       COALESCE(numbered.metadata, '{}'::jsonb)::jsonb AS metadata,
+       COALESCE(numbered.recorded_at, 'epoch'::timestamptz)::timestamptz AS recorded_at
+FROM base
+LEFT JOIN numbered ON true
+ORDER BY numbered.stream_version
+`
+
+type ReadStreamFromSnapshotBatchResults struct {
+	br     pgx.BatchResults
+	tot    int
+	closed bool
+}
+
+type ReadStreamFromSnapshotParams struct {
+	StreamID  string
+	Format    string
+	MaxEvents int32
+}
+
+type ReadStreamFromSnapshotRow struct {
+	SnapshotVersion int64
+	SnapshotEventID uuid.UUID
+	SnapshotState   []byte
+	SnapshotDigest  []byte
+	Position        int64
+	StreamID        string
+	StreamVersion   int64
+	EventID         uuid.UUID
+	EventType       string
+	SchemaVersion   int32
+	Data            []byte
+	Metadata        []byte
+	RecordedAt      time.Time
+}
+
+// Loads a stream: its snapshot in the given format, if the event the
+// snapshot names is stored at the snapshot's version, and up to max_events
+// events after it (after version 0 without a usable snapshot). A batch of
+// these loads several streams in one round trip.
+// There is always at least one row; position is 0 on a row that carries no
+// event (an empty tail). The snapshot's state and digest come on the first
+// row only. Snapshot and tail are read by one statement, so one snapshot of
+// the database: the tail starts right after the snapshot's version.
+func (q *Queries) ReadStreamFromSnapshot(ctx context.Context, arg []ReadStreamFromSnapshotParams) *ReadStreamFromSnapshotBatchResults {
+	batch := &pgx.Batch{}
+	for _, a := range arg {
+		vals := []interface{}{
+			a.StreamID,
+			a.Format,
+			a.MaxEvents,
+		}
+		batch.Queue(readStreamFromSnapshot, vals...)
+	}
+	br := q.db.SendBatch(ctx, batch)
+	return &ReadStreamFromSnapshotBatchResults{br, len(arg), false}
+}
+
+func (b *ReadStreamFromSnapshotBatchResults) Query(f func(int, []ReadStreamFromSnapshotRow, error)) {
+	defer b.br.Close()
+	for t := 0; t < b.tot; t++ {
+		items := []ReadStreamFromSnapshotRow{}
+		if b.closed {
+			if f != nil {
+				f(t, items, ErrBatchAlreadyClosed)
+			}
+			continue
+		}
+		err := func() error {
+			rows, err := b.br.Query()
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var i ReadStreamFromSnapshotRow
+				if err := rows.Scan(
+					&i.SnapshotVersion,
+					&i.SnapshotEventID,
+					&i.SnapshotState,
+					&i.SnapshotDigest,
+					&i.Position,
+					&i.StreamID,
+					&i.StreamVersion,
+					&i.EventID,
+					&i.EventType,
+					&i.SchemaVersion,
+					&i.Data,
+					&i.Metadata,
+					&i.RecordedAt,
+				); err != nil {
+					return err
+				}
+				items = append(items, i)
+			}
+			return rows.Err()
+		}()
+		if f != nil {
+			f(t, items, err)
+		}
+	}
+}
+
+func (b *ReadStreamFromSnapshotBatchResults) Close() error {
+	b.closed = true
+	return b.br.Close()
+}

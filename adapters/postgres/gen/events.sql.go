@@ -221,6 +221,48 @@ func (q *Queries) ReadStream(ctx context.Context, arg ReadStreamParams) ([]Event
 	return items, nil
 }
 
+const saveSnapshot = `-- name: SaveSnapshot :exec
+INSERT INTO stream_snapshots (stream_id, stream_version, event_id, format, state, digest)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (stream_id) DO UPDATE
+SET stream_version = EXCLUDED.stream_version, event_id = EXCLUDED.event_id, format = EXCLUDED.format,
+    state = EXCLUDED.state, digest = EXCLUDED.digest, taken_at = now()
+WHERE stream_snapshots.format <> EXCLUDED.format
+   OR stream_snapshots.stream_version < EXCLUDED.stream_version
+   OR (stream_snapshots.stream_version = EXCLUDED.stream_version AND stream_snapshots.digest <> EXCLUDED.digest)
+   OR NOT EXISTS (
+       SELECT 1 FROM events e
+       WHERE e.stream_id = stream_snapshots.stream_id
+         AND e.stream_version = stream_snapshots.stream_version
+         AND e.event_id = stream_snapshots.event_id)
+`
+
+type SaveSnapshotParams struct {
+	StreamID      string
+	StreamVersion int64
+	EventID       uuid.UUID
+	Format        string
+	State         []byte
+	Digest        []byte
+}
+
+// Stores a stream's snapshot unless a usable one of a later version in the
+// same format is already there: concurrent writers leave the newest. One the
+// reader cannot use is replaced: another format, a different state at the
+// same version (altered after it was written), or a version whose event is
+// not the one it names.
+func (q *Queries) SaveSnapshot(ctx context.Context, arg SaveSnapshotParams) error {
+	_, err := q.db.Exec(ctx, saveSnapshot,
+		arg.StreamID,
+		arg.StreamVersion,
+		arg.EventID,
+		arg.Format,
+		arg.State,
+		arg.Digest,
+	)
+	return err
+}
+
 const streamVersion = `-- name: StreamVersion :one
 SELECT COALESCE(max(stream_version), 0)::bigint AS version
 FROM events

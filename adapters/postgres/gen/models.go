@@ -152,3 +152,13 @@ type ProviderRate struct {
 	Budget string
 	Tat    time.Time
 }
+
+type StreamSnapshot struct {
+	StreamID      string
+	StreamVersion int64
+	EventID       uuid.UUID
+	Format        string
+	State         []byte
+	Digest        []byte
+	TakenAt       time.Time
+}
