@@ -9,7 +9,7 @@ BIN     := bin/partnerforge
 DB      := scripts/db.sh
 REDIS   := scripts/redis.sh
 
-.PHONY: all build web web-test lint-web run test lint lint-openapi generate check-generated bench load clean db-stop redis-stop
+.PHONY: all build web web-test lint-web run test faults lint lint-openapi generate check-generated bench load clean db-stop redis-stop
 
 all: build
 
@@ -59,6 +59,11 @@ test: web-test
 	@url=$$($(DB) url); echo "tests use PostgreSQL at $$url (each package creates its own database)"; \
 	redis=$$($(REDIS) url); echo "tests use Redis at $$redis (each test its own key prefix)"; \
 	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" $(GO) test -race -count=1 ./...
+
+## faults: the fault-injection suite (docs/reliability.md): the real binary on a private PostgreSQL
+## cluster it creates (ports 55520-55529) and restarts, fixture providers turned bad. Takes minutes.
+faults:
+	$(GO) test -tags faults -count=1 -v -timeout 30m ./faults/
 
 ## lint: formatting, vet, generated code up to date, the dashboard's types.
 lint: check-generated lint-openapi lint-web

@@ -252,6 +252,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 			}},
 		},
 		Metrics:          promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Unavailable:      postgres.Unavailable,
 		Enrich:           enrich,
 		CORSExtraOrigins: cfg.CORSExtraOrigins,
 		Production:       cfg.Environment == "production",
