@@ -9,7 +9,7 @@ BIN     := bin/partnerforge
 DB      := scripts/db.sh
 REDIS   := scripts/redis.sh
 
-.PHONY: all build web web-test lint-web run test e2e screenshots lint lint-openapi generate check-generated bench bench-web load clean db-stop redis-stop
+.PHONY: all build web web-test lint-web run test faults e2e screenshots lint lint-openapi generate check-generated bench bench-web load clean db-stop redis-stop
 
 all: build
 
@@ -68,6 +68,11 @@ e2e:
 ## screenshots: write each page's screenshots (light and dark) to docs/screenshots/.
 screenshots:
 	scripts/e2e.sh screenshots
+
+## faults: the fault-injection suite (docs/reliability.md): the real binary on a private PostgreSQL
+## cluster it creates (ports 55520-55529) and restarts, fixture providers turned bad. Takes minutes.
+faults:
+	$(GO) test -tags faults -count=1 -v -timeout 30m ./faults/
 
 ## lint: formatting, vet, generated code up to date, the dashboard's types.
 lint: check-generated lint-openapi lint-web

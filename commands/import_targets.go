@@ -70,6 +70,32 @@ func NewImportTargetsHandler(store EventStore, now Clock) *ImportTargetsHandler 
 // to the batch's stream, which marks the import complete. progress, if not
 // nil, is called after each chunk with the targets done and the total.
 func (h *ImportTargetsHandler) Handle(ctx context.Context, cmd ImportTargets, progress func(done, total int)) (ImportResult, error) {
+	targets, total := cmd.Targets, len(cmd.Targets)
+	next := func(context.Context) ([]LegacyTarget, error) {
+		chunk := targets[:min(importChunk, len(targets))]
+		targets = targets[len(chunk):]
+		return chunk, nil
+	}
+	report := func() json.RawMessage { return cmd.Report }
+	var p func(int)
+	if progress != nil {
+		p = func(done int) { progress(done, total) }
+	}
+	return h.HandleStream(ctx, cmd, next, report, p)
+}
+
+// HandleStream is Handle for a list too large to hold: next returns the
+// targets chunk by chunk (an empty chunk at the end), each appended as it
+// comes, and report, called after the last chunk, gives the batch's report
+// (cmd.Targets and cmd.Report are ignored). Only the batch's domains are
+// kept, for ImportBatchRecorded. A chunk larger than importChunk is
+// appended in several transactions. progress, if not nil, is called after
+// each transaction with the targets done.
+//
+// The batch id and every event id come from cmd.Checksum, so running the
+// same stream again, or after a crash, appends only what is missing.
+func (h *ImportTargetsHandler) HandleStream(ctx context.Context, cmd ImportTargets, next func(context.Context) ([]LegacyTarget, error),
+	report func() json.RawMessage, progress func(done int)) (ImportResult, error) {
 	if cmd.Checksum == "" {
 		return ImportResult{}, errors.New("import targets: no checksum")
 	}
@@ -87,27 +113,39 @@ func (h *ImportTargetsHandler) Handle(ctx context.Context, cmd ImportTargets, pr
 	}
 
 	meta := domain.Metadata{Actor: cmd.Actor, CorrelationID: batch.String(), CausationID: "import:" + cmd.Checksum}
-	domains := make([]domain.Domain, 0, len(cmd.Targets))
-	for start := 0; start < len(cmd.Targets); start += importChunk {
-		chunk := cmd.Targets[start:min(start+importChunk, len(cmd.Targets))]
-		changes, ds, err := importChanges(cmd.Checksum, batch, chunk)
+	var domains []domain.Domain
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("import %s: %w", cmd.Source, err)
+		}
+		targets, err := next(ctx)
 		if err != nil {
 			return res, fmt.Errorf("import %s: %w", cmd.Source, err)
 		}
-		domains = append(domains, ds...)
-		added, err := h.appendChunk(ctx, meta, changes)
-		if err != nil {
-			return res, fmt.Errorf("import %s: %w", cmd.Source, err)
+		if len(targets) == 0 {
+			break
 		}
-		res.Imported += added
-		res.AlreadyImported += len(changes) - added
-		if progress != nil {
-			progress(start+len(chunk), len(cmd.Targets))
+		for start := 0; start < len(targets); start += importChunk {
+			chunk := targets[start:min(start+importChunk, len(targets))]
+			changes, ds, err := importChanges(cmd.Checksum, batch, chunk)
+			if err != nil {
+				return res, fmt.Errorf("import %s: %w", cmd.Source, err)
+			}
+			domains = append(domains, ds...)
+			added, err := h.appendChunk(ctx, meta, changes)
+			if err != nil {
+				return res, fmt.Errorf("import %s: %w", cmd.Source, err)
+			}
+			res.Imported += added
+			res.AlreadyImported += len(changes) - added
+			if progress != nil {
+				progress(len(domains))
+			}
 		}
 	}
 
 	recorded := domain.ImportBatchRecorded{
-		BatchID: batch, Source: cmd.Source, Checksum: cmd.Checksum, Targets: domains, Report: cmd.Report,
+		BatchID: batch, Source: cmd.Source, Checksum: cmd.Checksum, Targets: nonNilDomains(domains), Report: report(),
 		ImportedBy: cmd.Actor, ImportedAt: h.now().UTC(),
 	}
 	r, err := h.repo.Save(ctx, meta, Change{
@@ -118,6 +156,15 @@ func (h *ImportTargetsHandler) Handle(ctx context.Context, cmd ImportTargets, pr
 	}
 	res.Recorded = !r[0].Duplicate
 	return res, nil
+}
+
+// nonNilDomains keeps an empty batch's target list [] rather than null, as
+// it was recorded before imports streamed.
+func nonNilDomains(ds []domain.Domain) []domain.Domain {
+	if ds == nil {
+		return []domain.Domain{}
+	}
+	return ds
 }
 
 // importChanges is one TargetImported per target, each on its stream with

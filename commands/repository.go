@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
@@ -223,17 +224,37 @@ func (r Repository) Save(ctx context.Context, meta domain.Metadata, changes ...C
 // a race to a concurrent writer.
 const maxConflictRetries = 20
 
+// maxConflictBackoff caps the wait before deciding again after a lost race.
+const maxConflictBackoff = 40 * time.Millisecond
+
+// conflictBackoff is how long to wait after the n-th lost race (from 0): a
+// random time up to a bound that doubles from 1 ms, so that writers who
+// collided do not reload and collide again in lock step. Without it, a
+// requester stream written by a dozen concurrent requests and job endings
+// made some requests lose twenty races in a row.
+func conflictBackoff(n int) time.Duration {
+	bound := min(time.Millisecond<<min(n, 10), maxConflictBackoff)
+	return rand.N(bound) + 1
+}
+
 // Retry runs decide until it does not fail with a concurrency conflict. Each
 // run loads what it needs afresh, so a lost race is decided again on the
-// winner's events.
+// winner's events, after a short random wait (conflictBackoff).
 func (r Repository) Retry(ctx context.Context, what string, decide func() error) error {
 	var err error
-	for range maxConflictRetries {
+	for n := range maxConflictRetries {
 		if err = decide(); !errors.Is(err, domain.ErrConcurrencyConflict) {
 			return err
 		}
-		if ctx.Err() != nil {
+		if n == maxConflictRetries-1 {
+			break
+		}
+		t := time.NewTimer(conflictBackoff(n))
+		select {
+		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
+		case <-t.C:
 		}
 	}
 	return fmt.Errorf("%s: gave up after %d conflicts: %w", what, maxConflictRetries, err)

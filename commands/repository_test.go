@@ -127,3 +127,26 @@ func mustRead(t *testing.T, store *memstore.Store) []domain.RecordedEvent {
 	}
 	return evs
 }
+
+// The wait after a lost race is random, never zero, and bounded: doubling
+// from 1 ms up to maxConflictBackoff.
+func TestConflictBackoff(t *testing.T) {
+	tests := []struct {
+		lost  int
+		bound time.Duration
+	}{
+		{0, time.Millisecond},
+		{3, 8 * time.Millisecond},
+		{5, 32 * time.Millisecond},
+		{6, maxConflictBackoff},
+		{maxConflictRetries, maxConflictBackoff},
+		{1000, maxConflictBackoff},
+	}
+	for _, tt := range tests {
+		for range 200 {
+			if d := conflictBackoff(tt.lost); d <= 0 || d > tt.bound+1 {
+				t.Fatalf("conflictBackoff(%d) = %s, want in (0, %s]", tt.lost, d, tt.bound)
+			}
+		}
+	}
+}

@@ -61,7 +61,7 @@ type KeyResponse struct {
 // registerAdminRoutes adds the admin routes — key administration and the
 // export of the log — for admin keys only.
 func registerAdminRoutes(api gin.IRouter, d Deps) {
-	h := adminKeyRoutes{admin: d.KeyAdmin, log: orDiscard(d.Logger)}
+	h := adminKeyRoutes{admin: d.KeyAdmin, log: orDiscard(d.Logger), unavailable: d.Unavailable}
 	admin := api.Group("/admin", requireTier(domain.TierAdmin))
 	registerAdminEventRoutes(admin, d)
 	registerAdminProjectionRoutes(admin, d)
@@ -74,6 +74,8 @@ func registerAdminRoutes(api gin.IRouter, d Deps) {
 type adminKeyRoutes struct {
 	admin KeyAdmin
 	log   *slog.Logger
+	// unavailable is Deps.Unavailable.
+	unavailable func(error) bool
 }
 
 func (h adminKeyRoutes) issue(c *gin.Context) {
@@ -195,7 +197,7 @@ func (h adminKeyRoutes) failed(c *gin.Context, what string, err error) {
 	default:
 		h.log.LogAttrs(c.Request.Context(), slog.LevelError, what,
 			slog.String("request_id", RequestID(c.Request.Context())), slog.String("error", err.Error()))
-		abortWithError(c, http.StatusInternalServerError, CodeInternal, "internal error", nil)
+		abortFailed(c, h.unavailable, err)
 	}
 }
 

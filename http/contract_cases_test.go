@@ -143,6 +143,9 @@ func contractCases() []contractCase {
 		get("targets by revenue", "/api/targets?sort=revenue&order=asc&tier=2", ok, ""),
 		get("targets by last enriched", "/api/targets?sort=last_enriched", ok, ""),
 		get("targets by domain", "/api/targets?sort=domain&order=asc&page=1", ok, ""),
+		// A cursor as the list issues it: after a.com, by domain.
+		get("targets after a cursor", "/api/targets?sort=domain&order=asc&per_page=5&cursor=eyJzIjoiZG9tYWluIiwiZCI6ImEuY29tIiwibyI6MX0", ok, ""),
+		get("targets with another order's cursor", "/api/targets?sort=domain&cursor=eyJzIjoicmV2ZW51ZSIsInIiOnRydWUsImsiOiIxIiwiZCI6ImEuY29tIiwibyI6MX0", badRequest, CodeInvalidParameter),
 		get("targets as CSV", "/api/targets.csv", ok, ""),
 		get("targets as CSV, filtered and sorted", "/api/targets.csv?tier=1&score_min=60&score_max=100&vertical=Retail&country=US&partner_tech=Shopify&search=co&sort=revenue&order=asc", ok, ""),
 		get("targets as CSV take no paging", "/api/targets.csv?page=2", badRequest, CodeInvalidParameter),

@@ -69,10 +69,10 @@ type EnrichResponse struct {
 
 // registerEnrichRoutes adds POST /api/enrich/{domain}.
 func registerEnrichRoutes(api gin.IRouter, d Deps) {
-	api.POST("/enrich/:domain", enrich(d.Enrich, d.Logger))
+	api.POST("/enrich/:domain", enrich(d.Enrich, d.Logger, d.Unavailable))
 }
 
-func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
+func enrich(h EnrichmentRequester, log *slog.Logger, unavailable func(error) bool) gin.HandlerFunc {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -129,7 +129,7 @@ func enrich(h EnrichmentRequester, log *slog.Logger) gin.HandlerFunc {
 			Metadata:          domain.Metadata{CorrelationID: reqID, RequestID: reqID, Actor: who},
 		})
 		if err != nil {
-			enrichFailed(c, log, target, err)
+			enrichFailed(c, log, unavailable, target, err)
 			return
 		}
 		resp := EnrichResponse{
@@ -211,7 +211,7 @@ func enrichmentsPerDay(c *gin.Context) int {
 // enrichFailed maps the command's errors to the API's codes. Anything
 // unexpected is logged with the request id and answered as INTERNAL without
 // its text, which may name tables or hosts.
-func enrichFailed(c *gin.Context, log *slog.Logger, target domain.Domain, err error) {
+func enrichFailed(c *gin.Context, log *slog.Logger, unavailable func(error) bool, target domain.Domain, err error) {
 	var (
 		tooMany *domain.TooManyJobsError
 		daily   *domain.DailyLimitError
@@ -234,11 +234,19 @@ func enrichFailed(c *gin.Context, log *slog.Logger, target domain.Domain, err er
 			map[string]any{"domain": echo(target.String())})
 	case errors.Is(err, domain.ErrInvalidDomain):
 		abortWithError(c, http.StatusBadRequest, CodeInvalidDomain, "invalid domain", map[string]any{"parameter": "domain"})
+	case errors.Is(err, domain.ErrConcurrencyConflict):
+		// Only after many lost races to concurrent changes of the same
+		// target or requester: asking again shortly will do.
+		log.LogAttrs(c.Request.Context(), slog.LevelWarn, "request enrichment gave up on conflicts",
+			slog.String("request_id", RequestID(c.Request.Context())), slog.String("error", err.Error()))
+		c.Header("Retry-After", strconv.Itoa(int(unavailableRetryAfter/time.Second)))
+		abortWithError(c, http.StatusServiceUnavailable, CodeUnavailable,
+			"too many concurrent changes to this target or requester; retry shortly", nil)
 	case errors.Is(err, domain.ErrNoRequester):
 		abortWithError(c, http.StatusForbidden, CodeMissingAPIKey, "no requester: this route needs an API key", nil)
 	default:
 		log.LogAttrs(c.Request.Context(), slog.LevelError, "request enrichment failed",
 			slog.String("request_id", RequestID(c.Request.Context())), slog.String("error", err.Error()))
-		abortWithError(c, http.StatusInternalServerError, CodeInternal, "internal error", nil)
+		abortFailed(c, unavailable, err)
 	}
 }

@@ -45,6 +45,12 @@ func (f *fakeRequester) last(t *testing.T) commands.RequestEnrichment {
 	return f.got[len(f.got)-1]
 }
 
+// errDatabaseDown stands for a failure Deps.Unavailable recognises: a
+// connection refused or dropped (postgres.Unavailable in production).
+var errDatabaseDown = errors.New("connection refused")
+
+func databaseDown(err error) bool { return errors.Is(err, errDatabaseDown) }
+
 func TestEnrichRoute(t *testing.T) {
 	t.Parallel()
 	jobID := uuid.MustParse("0b5f3c1e-8f5e-4a57-9d2a-6f1f2b3c4d5e")
@@ -135,12 +141,17 @@ func TestEnrichRoute(t *testing.T) {
 			err:        fmt.Errorf("request enrichment of costco.com: %w", &domain.TooManyJobsError{Open: 5, Limit: 5}),
 			wantStatus: http.StatusTooManyRequests, wantCode: CodeTooManyJobs, wantMessage: "you have 5 enrichment jobs in flight and the limit is 5"},
 		{name: "unexpected failure", path: "/api/enrich/costco.com", err: secret, wantStatus: http.StatusInternalServerError, wantCode: CodeInternal},
+		{name: "lost every race", path: "/api/enrich/costco.com",
+			err:        fmt.Errorf("request enrichment of costco.com: gave up after 20 conflicts: %w", &domain.ConcurrencyError{Stream: "requester-a", Expected: 3, Actual: 4}),
+			wantStatus: http.StatusServiceUnavailable, wantCode: CodeUnavailable, wantMessage: "retry shortly"},
+		{name: "database unreachable", path: "/api/enrich/costco.com", err: fmt.Errorf("request enrichment of costco.com: %w", errDatabaseDown),
+			wantStatus: http.StatusServiceUnavailable, wantCode: CodeUnavailable, wantMessage: "retry shortly"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fake := &fakeRequester{answer: tc.answer, err: tc.err}
-			srv := httptest.NewServer(NewRouter(withTestAuth(Deps{Enrich: fake})))
+			srv := httptest.NewServer(NewRouter(withTestAuth(Deps{Enrich: fake, Unavailable: databaseDown})))
 			t.Cleanup(srv.Close)
 			header := map[string]string{}
 			if tc.body != "" {
@@ -173,6 +184,9 @@ func TestEnrichRoute(t *testing.T) {
 			}
 			if tc.wantStatus == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "30" {
 				t.Errorf("Retry-After %q, want 30", resp.Header.Get("Retry-After"))
+			}
+			if tc.wantStatus == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "2" {
+				t.Errorf("Retry-After %q, want 2", resp.Header.Get("Retry-After"))
 			}
 			if tc.wantJSON != nil && fmt.Sprint(got) != fmt.Sprint(tc.wantJSON) {
 				t.Errorf("body %v, want %v", got, tc.wantJSON)

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -36,6 +38,22 @@ type ErrorDetail struct {
 	Code    string         `json:"code"`
 	Message string         `json:"message"`
 	Details map[string]any `json:"details,omitempty"`
+}
+
+// unavailableRetryAfter is what a 503 for an unreachable database asks a
+// client to wait: a restart or fail-over takes seconds.
+const unavailableRetryAfter = 2 * time.Second
+
+// abortFailed answers an error no route expected: 503 UNAVAILABLE with
+// Retry-After when unavailable says the database cannot be reached right
+// now, else 500 INTERNAL. Neither repeats the cause; the caller logs it.
+func abortFailed(c *gin.Context, unavailable func(error) bool, err error) {
+	if unavailable != nil && unavailable(err) {
+		c.Header("Retry-After", strconv.Itoa(int(unavailableRetryAfter/time.Second)))
+		abortWithError(c, http.StatusServiceUnavailable, CodeUnavailable, "the database cannot be reached right now; retry shortly", nil)
+		return
+	}
+	abortWithError(c, http.StatusInternalServerError, CodeInternal, "internal error", nil)
 }
 
 func abortWithError(c *gin.Context, status int, code, message string, details map[string]any) {

@@ -335,8 +335,10 @@ func TestReadCacheDropsAnswersFromBeforeARebuild(t *testing.T) {
 		version = postgres.NewProjectionVersion(rs.db.Pool, projections.TargetsName)
 		d.TargetsVersion = version
 	})
-	if _, err := rs.db.Pool.Exec(ctx, "UPDATE displacement_targets SET company_name = 'Tampered'"); err != nil {
-		t.Fatal(err)
+	for _, table := range []string{"displacement_targets", "target_list"} {
+		if _, err := rs.db.Pool.Exec(ctx, "UPDATE "+table+" SET company_name = 'Tampered'"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := version.Refresh(ctx); err != nil {
 		t.Fatal(err)

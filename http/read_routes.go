@@ -35,13 +35,15 @@ type readRoutes struct {
 	reads ReadModels
 	jobs  JobStreams
 	log   *slog.Logger
+	// unavailable is Deps.Unavailable.
+	unavailable func(error) bool
 }
 
 // registerReadRoutes adds the dashboard's read routes (targets, companies,
 // jobs, stats). Without Deps.Reads they answer 503, so the routes a server
 // offers never depend on its configuration.
 func registerReadRoutes(api gin.IRouter, d Deps) {
-	rr := &readRoutes{reads: d.Reads, jobs: d.JobStreams, log: d.Logger}
+	rr := &readRoutes{reads: d.Reads, jobs: d.JobStreams, log: d.Logger, unavailable: d.Unavailable}
 	if rr.log == nil {
 		rr.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -65,12 +67,12 @@ func (rr *readRoutes) available(h gin.HandlerFunc) gin.HandlerFunc {
 	}
 }
 
-// internal answers 500 without repeating the cause to the client, and logs
-// it for the operator.
+// internal answers 500 (503 when the database cannot be reached) without
+// repeating the cause to the client, and logs it for the operator.
 func (rr *readRoutes) internal(c *gin.Context, err error) {
 	rr.log.Error("read route failed", slog.String("path", c.Request.URL.Path),
 		slog.String("request_id", RequestID(c.Request.Context())), slog.Any("error", err))
-	abortWithError(c, http.StatusInternalServerError, CodeInternal, "internal error", nil)
+	abortFailed(c, rr.unavailable, err)
 }
 
 // Pagination is the page information of every list response.
@@ -79,6 +81,9 @@ type Pagination struct {
 	PerPage    int `json:"per_page"`
 	Total      int `json:"total"`
 	TotalPages int `json:"total_pages"`
+	// NextCursor continues the list after this page (cursor=); only the
+	// target list has one, and not on its last page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func paginate(page, perPage, total int) Pagination {

@@ -28,6 +28,7 @@ func TestReadRoutes(t *testing.T) {
 	t.Run("targets sorts", func(t *testing.T) { t.Parallel(); testTargetSorts(t, rs) })
 	t.Run("targets pagination", func(t *testing.T) { t.Parallel(); testTargetPagination(t, rs) })
 	t.Run("targets bad parameters", func(t *testing.T) { t.Parallel(); testTargetBadParams(t, rs) })
+	t.Run("targets by cursor", func(t *testing.T) { t.Parallel(); testTargetCursor(t, rs) })
 	t.Run("companies", func(t *testing.T) { t.Parallel(); testCompanies(t, rs) })
 	t.Run("stats", func(t *testing.T) { t.Parallel(); testStats(t, rs, all.Data) })
 	t.Run("jobs", func(t *testing.T) { t.Parallel(); testJobs(t, rs) })
@@ -179,7 +180,8 @@ func floatOf(p *int) *float64 {
 	return &f
 }
 
-// checkOrder asserts NULLs last, values in order and ties by domain.
+// checkOrder asserts NULLs last, values in order and ties by domain in the
+// same direction.
 func checkOrder(t *testing.T, data []readmodel.TargetSummary, key sortKey, desc bool) {
 	t.Helper()
 	for i := 1; i < len(data); i++ {
@@ -198,7 +200,11 @@ func checkOrder(t *testing.T, data []readmodel.TargetSummary, key sortKey, desc 
 				c = -c
 			}
 		}
-		if c > 0 || c == 0 && a.Domain > b.Domain {
+		tie := cmp.Compare(a.Domain, b.Domain)
+		if desc {
+			tie = -tie
+		}
+		if c > 0 || c == 0 && tie > 0 {
 			t.Fatalf("%s (%s %v) before %s (%s %v)", a.Domain, as, an, b.Domain, bs, bn)
 		}
 	}
@@ -232,6 +238,10 @@ func testTargetPagination(t *testing.T, rs *readServer) {
 				t.Fatal("list failed")
 			}
 			want := Pagination{Page: tt.page, PerPage: tt.perPage, Total: n, TotalPages: tt.wantPages}
+			if more := tt.page*tt.perPage < n; more != (got.Pagination.NextCursor != "") {
+				t.Errorf("GET %s: next cursor %q, want one: %v", path, got.Pagination.NextCursor, more)
+			}
+			got.Pagination.NextCursor = ""
 			if got.Pagination != want || len(got.Data) != tt.wantLen {
 				t.Fatalf("GET %s: %d rows, %+v; want %d rows, %+v", path, len(got.Data), got.Pagination, tt.wantLen, want)
 			}
@@ -375,5 +385,55 @@ func TestJSONIsNotHTMLEscaped(t *testing.T) {
 				t.Errorf("GET %s: body lacks the name as written: %s", path, body)
 			}
 		})
+	}
+}
+
+// testTargetCursor follows next_cursor through the list: it lists every
+// target once, in the order of the whole list, numbers its pages, and a
+// cursor sent with another order is refused naming the parameter.
+func testTargetCursor(t *testing.T, rs *readServer) {
+	for _, order := range []string{"asc", "desc"} {
+		var whole TargetList
+		if rs.get(t, targetsPath("sort", "revenue", "order", order, "per_page", "200"), &whole) != http.StatusOK {
+			t.Fatal("list failed")
+		}
+		var got []string
+		cursor := ""
+		for page := 1; ; page++ {
+			params := []string{"sort", "revenue", "order", order, "per_page", "5"}
+			if cursor != "" {
+				params = append(params, "cursor", cursor)
+			}
+			var p TargetList
+			if status := rs.get(t, targetsPath(params...), &p); status != http.StatusOK {
+				t.Fatalf("page %d: status %d", page, status)
+			}
+			if p.Pagination.Page != page || p.Pagination.Total != len(whole.Data) {
+				t.Errorf("page %d: pagination %+v", page, p.Pagination)
+			}
+			for _, x := range p.Data {
+				got = append(got, x.Domain)
+			}
+			if cursor = p.Pagination.NextCursor; cursor == "" {
+				break
+			}
+			if page > len(whole.Data) {
+				t.Fatal("the cursor never ends")
+			}
+		}
+		var want []string
+		for _, x := range whole.Data {
+			want = append(want, x.Domain)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s by cursor:\n got %v\nwant %v", order, got, want)
+		}
+	}
+	var first TargetList
+	rs.get(t, targetsPath("sort", "revenue", "per_page", "2"), &first)
+	var e ErrorBody
+	if status := rs.get(t, targetsPath("sort", "revenue", "order", "asc", "cursor", first.Pagination.NextCursor), &e); status != http.StatusBadRequest ||
+		e.Error.Code != CodeInvalidParameter || e.Error.Details["parameter"] != "cursor" {
+		t.Errorf("cursor of another order: %d %+v", status, e)
 	}
 }

@@ -60,6 +60,12 @@ type Deps struct {
 	// without it they answer 503.
 	Audit AuditLog
 
+	// Unavailable reports whether an error means the database cannot be
+	// reached right now (refused, dropped, shutting down or starting up):
+	// such a failure answers 503 with Retry-After, which a client may retry,
+	// rather than 500. Without it every unexpected error is a 500.
+	Unavailable func(error) bool
+
 	// RateLimiter keeps the per-minute read and write budgets of API keys
 	// (ratelimit.Memory for one instance, Redis behind ratelimit.Fallback
 	// for several); without it they are not limited.

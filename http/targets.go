@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -16,25 +17,45 @@ type TargetList struct {
 	Pagination Pagination                `json:"pagination"`
 }
 
-var targetParams = []string{"page", "per_page", "tier", "score_min", "score_max", "vertical", "country", "partner_tech", "search", "sort", "order"}
+var targetParams = []string{"page", "per_page", "cursor", "tier", "score_min", "score_max", "vertical", "country", "partner_tech", "search", "sort", "order"}
+
+// maxCursorParam bounds the cursor parameter: a cursor carries the last
+// row's sort key, which may be a long company name.
+const maxCursorParam = 2048
 
 // listTargets serves GET /api/targets. Without sort it lists the best
 // scores first; without order, names and domains sort ascending and numbers
 // and dates descending (biggest, newest first), which is what a seller
-// scanning the list wants.
+// scanning the list wants. Every page but the last carries
+// pagination.next_cursor; passing it back as cursor= reads the next page
+// by keyset, as fast deep in the list as at its start, and takes
+// precedence over page.
 func (rr *readRoutes) listTargets(c *gin.Context) {
 	q := newQuery(c, targetParams...)
 	f := targetFilter(q)
 	f.Page, f.PerPage = q.page()
+	if cur, _ := q.single("cursor"); len(cur) > maxCursorParam {
+		q.fail("cursor", fmt.Sprintf("cursor is longer than %d bytes", maxCursorParam))
+	} else {
+		f.Cursor = cur
+	}
 	if q.abort(c) {
 		return
 	}
 	page, err := rr.reads.ListTargets(c.Request.Context(), f)
+	if errors.Is(err, readmodel.ErrInvalidCursor) {
+		abortWithError(c, http.StatusBadRequest, CodeInvalidParameter,
+			"cursor is not one this list issued for sort "+f.Sort+" "+map[bool]string{false: "asc", true: "desc"}[f.Descending]+
+				"; start again without it", map[string]any{"parameter": "cursor"})
+		return
+	}
 	if err != nil {
 		rr.internal(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, TargetList{Data: page.Targets, Pagination: paginate(f.Page, f.PerPage, page.Total)})
+	p := paginate(page.Offset/f.PerPage+1, f.PerPage, page.Total)
+	p.NextCursor = page.NextCursor
+	writeJSON(c, http.StatusOK, TargetList{Data: page.Targets, Pagination: p})
 }
 
 // targetFilter reads the filter and sort parameters of the target list;

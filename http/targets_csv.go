@@ -78,10 +78,13 @@ func (rr *readRoutes) exportTargetsCSV(c *gin.Context) {
 		// Like the event export: each page that reaches the client earns
 		// the next one a fresh write window, however long the whole takes.
 		_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
-		if len(page.Targets) < f.PerPage || sent >= page.Total {
+		// The next page by cursor: a keyset read, as cheap at row 90,000 as
+		// at row 1,000, and a target the projection moves meanwhile is
+		// neither skipped nor sent twice because of the rows before it.
+		if page.NextCursor == "" {
 			return
 		}
-		f.Page++
+		f.Cursor = page.NextCursor
 		if page, err = rr.reads.ListTargets(ctx, f); err != nil {
 			rr.log.LogAttrs(ctx, slog.LevelError, "targets CSV export failed",
 				slog.String("request_id", RequestID(ctx)), slog.Int("exported", sent), slog.String("error", err.Error()))

@@ -57,6 +57,15 @@ func TestVerifyCatchesRowsAlteredBehindItsBack(t *testing.T) {
 			projected: projections.TargetsName, table: "displacement_targets", key: `["forged.com"]`, liveRow: true,
 		},
 		{
+			name: "list row changed", alter: "UPDATE target_list SET icp_score = icp_score + 1 WHERE domain = 'beta-home.de'",
+			projected: projections.TargetsName, table: "target_list", key: `["beta-home.de"]`,
+			columns: []string{"icp_score"}, liveRow: true, freshRow: true,
+		},
+		{
+			name: "list row missing", alter: "DELETE FROM target_list WHERE domain = 'alpha-shop.com'",
+			projected: projections.TargetsName, table: "target_list", key: `["alpha-shop.com"]`, freshRow: true,
+		},
+		{
 			name: "job status", alter: "UPDATE enrichment_jobs SET status = 'failed' WHERE domain = 'never-imported.io'",
 			projected: projections.JobsName, table: "enrichment_jobs", columns: []string{"status"}, liveRow: true, freshRow: true,
 		},

@@ -22,7 +22,9 @@ type Targets struct{}
 
 func (Targets) Name() string { return TargetsName }
 
-func (Targets) Tables() []string { return []string{"displacement_targets"} }
+// Tables: target_list is the list's narrow copy of displacement_targets,
+// kept in step by Apply (see SyncTargetList in sql/queries/projections.sql).
+func (Targets) Tables() []string { return []string{"displacement_targets", "target_list"} }
 
 func (Targets) Handles(eventType string) bool {
 	switch eventType {
@@ -33,36 +35,50 @@ func (Targets) Handles(eventType string) bool {
 	return false
 }
 
-func (Targets) Apply(ctx context.Context, db gen.DBTX, re domain.RecordedEvent, e domain.Event) error {
+func (p Targets) Apply(ctx context.Context, db gen.DBTX, re domain.RecordedEvent, e domain.Event) error {
 	q := gen.New(db)
+	d, changed, err := p.apply(ctx, q, re, e)
+	if err != nil || !changed {
+		return err
+	}
+	// The list's narrow row follows the wide one in the same transaction.
+	if err := q.SyncTargetList(ctx, d); err != nil {
+		return fmt.Errorf("sync target list %s: %w", d, err)
+	}
+	return nil
+}
+
+// apply changes displacement_targets for e and says which target it may
+// have changed (changed is false when e leaves every target as it was).
+func (Targets) apply(ctx context.Context, q *gen.Queries, re domain.RecordedEvent, e domain.Event) (d string, changed bool, err error) {
 	switch e := e.(type) {
 	case domain.TargetImported:
 		clean, platformKeys := cleanProfile(e.Profile)
 		profile, err := json.Marshal(clean)
 		if err != nil {
-			return fmt.Errorf("encode profile: %w", err)
+			return "", false, fmt.Errorf("encode profile: %w", err)
 		}
-		return q.UpsertImportedTarget(ctx, gen.UpsertImportedTargetParams{
+		return e.Domain.String(), true, q.UpsertImportedTarget(ctx, gen.UpsertImportedTargetParams{
 			Domain: e.Domain.String(), UpdatedAt: re.RecordedAt, BatchID: e.BatchID, Profile: profile,
 			PartnerTechKeys: nonNil(platformKeys),
 		})
 	case domain.TargetImportReverted:
-		return q.DeleteImportedTarget(ctx, gen.DeleteImportedTargetParams{Domain: e.Domain.String(), BatchID: e.BatchID})
+		return e.Domain.String(), true, q.DeleteImportedTarget(ctx, gen.DeleteImportedTargetParams{Domain: e.Domain.String(), BatchID: e.BatchID})
 	case domain.TargetAdded:
-		return q.InsertAddedTarget(ctx, gen.InsertAddedTargetParams{Domain: e.Domain.String(), UpdatedAt: re.RecordedAt})
+		return e.Domain.String(), true, q.InsertAddedTarget(ctx, gen.InsertAddedTargetParams{Domain: e.Domain.String(), UpdatedAt: re.RecordedAt})
 	case domain.ProviderFetched:
-		return applyProviderData(ctx, q, e.Domain.String(), e.Data, re)
+		return e.Domain.String(), true, applyProviderData(ctx, q, e.Domain.String(), e.Data, re)
 	case domain.ScoreComputed:
-		return applyScore(ctx, q, e, re)
+		return e.Domain.String(), true, applyScore(ctx, q, e, re)
 	case domain.EnrichmentJobClosed:
 		if e.Outcome != domain.JobCompleted && e.Outcome != domain.JobPartial {
-			return nil // a failed job leaves the target as it was
+			return "", false, nil // a failed job leaves the target as it was
 		}
-		return q.MarkTargetEnriched(ctx, gen.MarkTargetEnrichedParams{
+		return e.Domain.String(), true, q.MarkTargetEnriched(ctx, gen.MarkTargetEnrichedParams{
 			Domain: e.Domain.String(), EnrichedAt: e.ClosedAt, JobID: e.JobID, UpdatedAt: re.RecordedAt,
 		})
 	}
-	return nil
+	return "", false, nil
 }
 
 func applyProviderData(ctx context.Context, q *gen.Queries, d string, data domain.ProviderData, re domain.RecordedEvent) error {

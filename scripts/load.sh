@@ -15,6 +15,10 @@
 #   2. GET /api/targets with a mix of filters, sorts and pages, 50 connections
 #   3. 50 concurrent users mixing list, detail, stats and enrichment requests
 #   4. POST /api/enrich/{domain} at a constant 500 requests/s
+#   5. the list at scale (scripts/load-list.sh): a database of its own with
+#      LOAD_LIST_ROWS demo rows (default 100000; 0 skips the stage), its own
+#      service with the read cache off, random pages and deep cursors, and
+#      /health again as that stage's baseline
 #
 # and prints requests/s and p50/p95/p99 for each, the ratio of the targets
 # rate to the /health rate, and the figures against the API's goals.
@@ -246,4 +250,9 @@ check "GET /api/targets all 2xx/304 ($(ok_share targets))" "$(ok_share targets) 
 check "POST /api/enrich p99 <= 10 ms at $enrich_rate req/s ($(p99 enrich) ms)" "$(p99 enrich) <= 10"
 if [ -f "$work/burst.json" ]; then
   check "POST /api/enrich p99 <= 10 ms in the opening burst ($(p99 burst) ms, every request a new job)" "$(p99 burst) <= 10"
+fi
+
+if [ "${LOAD_LIST_ROWS:-100000}" != 0 ]; then
+  echo
+  scripts/load-list.sh
 fi

@@ -24,8 +24,15 @@ func fetchOutcome(ctx context.Context, f providers.Fetcher, t postgres.FetchTask
 	}
 	pe := providers.AsError(err)
 	attempts := max(pe.Attempts, meta.Attempts)
+	// The message says what was asked and, when there is one, the cause:
+	// "decode … answer" alone would not tell a user the provider sent HTML.
 	msg := pe.Message
-	if msg == "" {
+	switch {
+	case pe.Err != nil && msg != "":
+		msg += ": " + pe.Err.Error()
+	case pe.Err != nil:
+		msg = pe.Err.Error()
+	case msg == "":
 		msg = pe.Error()
 	}
 	return domain.ProviderOutcome{Failed: &domain.ProviderFailed{

@@ -28,6 +28,36 @@ func (f stubFetcher) Fetch(context.Context, providers.Request) (domain.ProviderD
 	return domain.ProviderData{Tech: &domain.TechStack{Source: "builtwith"}}, f.meta, nil
 }
 
+// TestFetchOutcomeKeepsTheCause: a stored failure says what was asked and
+// why it failed — "decode … answer" alone would not tell a user the
+// provider sent an HTML page, nor "read answer of GET …" that it hung up.
+func TestFetchOutcomeKeepsTheCause(t *testing.T) {
+	d, err := domain.ParseDomain("costco.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := postgres.FetchTask{JobID: uuid.New(), Provider: domain.ProviderBuiltWith, Domain: d}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"message and cause", providers.BadResponse(200, "decode builtwith domain API answer", errors.New("invalid character '<' looking for beginning of value")),
+			"decode builtwith domain API answer: invalid character '<' looking for beginning of value"},
+		{"message only", &providers.Error{Code: domain.FailureNotFound, Message: "builtwith returned no result for the domain"},
+			"builtwith returned no result for the domain"},
+		{"cause only", &providers.Error{Code: domain.FailureUpstreamError, Err: errors.New("unexpected EOF")}, "unexpected EOF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := fetchOutcome(context.Background(), stubFetcher{err: tt.err}, task)
+			if o.Failed == nil || o.Failed.Message != tt.want {
+				t.Fatalf("outcome %+v, want the message %q", o.Failed, tt.want)
+			}
+		})
+	}
+}
+
 // TestFetchOutcomeScrubsProviderText shows that what a provider says reaches
 // the stored event only after SafeProviderText: no key, no query, no page.
 func TestFetchOutcomeScrubsProviderText(t *testing.T) {

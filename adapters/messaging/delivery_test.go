@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -174,4 +175,32 @@ func jsonEqual(a, b []byte) bool {
 		return false
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+// TestSubscribersStartTogetherOnANewDatabase: instances starting at once
+// against a database where no subscriber ran yet all create the offsets
+// table's first use without one stopping on a unique violation.
+func TestSubscribersStartTogetherOnANewDatabase(t *testing.T) {
+	fresh := pgtest.NewDB(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const instances = 8
+	errs := make(chan error, instances)
+	for i := range instances {
+		go func() {
+			sub, err := messaging.NewSubscriber(fresh.Pool, messaging.SubscriberConfig{ConsumerGroup: fmt.Sprintf("start_%d", i)}, quiet)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer sub.Close()
+			_, err = sub.Subscribe(ctx, messaging.Topic)
+			errs <- err
+		}()
+	}
+	for range instances {
+		if err := <-errs; err != nil {
+			t.Errorf("subscribe: %v", err)
+		}
+	}
 }

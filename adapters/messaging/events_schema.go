@@ -24,10 +24,18 @@ type EventsSchema struct {
 	wsql.DefaultPostgreSQLSchema
 }
 
+// schemaInitLock is the advisory lock subscribers take while they create
+// the offsets table (any fixed key would do; this is "pfschema").
+const schemaInitLock = 0x7066736368656d61
+
 // SchemaInitializingQueries creates nothing: the events table is a
-// migration's.
+// migration's. It takes a transaction-scoped advisory lock, which the
+// offsets adapter's CREATE TABLE IF NOT EXISTS that follows in the same
+// transaction runs under: two instances starting at once against a new
+// database would otherwise both create the table, and one would stop with
+// a unique violation on pg_type (found by make faults).
 func (EventsSchema) SchemaInitializingQueries(wsql.SchemaInitializingQueriesParams) ([]wsql.Query, error) {
-	return nil, nil
+	return []wsql.Query{{Query: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(schemaInitLock))}}, nil
 }
 
 // InsertQuery refuses: events are appended by the event store, with their

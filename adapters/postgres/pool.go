@@ -2,10 +2,16 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres/gen"
@@ -77,4 +83,27 @@ FROM pg_stat_activity WHERE backend_xid IS NOT NULL`).Scan(&seconds)
 		return 0, fmt.Errorf("horizon lag: %w", err)
 	}
 	return time.Duration(seconds * float64(time.Second)), nil
+}
+
+// Unavailable reports whether err means the server could not be reached or
+// went away mid-request: a refused or broken connection, a connection the
+// server ended because it is shutting down (SQLSTATE 57P01, 57P02), one it
+// refused while starting or stopping (57P03), or any connection exception
+// (class 08). Such a failure says nothing about the request: asked again
+// once the server is back, it may succeed. The pool replaces broken
+// connections by itself, so nothing needs restarting.
+func Unavailable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }

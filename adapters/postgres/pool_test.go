@@ -2,8 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/partnerforge/partnerforge/adapters/postgres"
 	"github.com/partnerforge/partnerforge/adapters/postgres/pgtest"
@@ -58,5 +62,63 @@ func TestHorizonLag(t *testing.T) {
 	}
 	if open := time.Since(began); lag < open-50*time.Millisecond {
 		t.Errorf("horizon lag %v while a transaction has been open %v", lag, open)
+	}
+}
+
+// Unavailable tells a server that is gone or going from a request that
+// failed on its own merits: the first is worth retrying, the second is not.
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	// A server ending the session, as a restart does: SQLSTATE 57P01.
+	victim, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Close(ctx)
+	if _, err := db.Pool.Exec(ctx, "SELECT pg_terminate_backend($1)", victim.PgConn().PID()); err != nil {
+		t.Fatal(err)
+	}
+	_, terminated := victim.Exec(ctx, "SELECT 1")
+	_, afterwards := victim.Exec(ctx, "SELECT 1")
+
+	// Nothing listening: a refused connection.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	_, refused := pgx.Connect(ctx, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=5", closedPort))
+
+	_, syntax := db.Pool.Exec(ctx, "SELEC 1")
+	_, division := db.Pool.Exec(ctx, "SELECT 1/0")
+	for i, err := range []error{terminated, afterwards, refused, syntax, division} {
+		if err == nil {
+			t.Fatalf("setup: failure %d did not fail", i)
+		}
+	}
+
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"session terminated by the server", terminated, true},
+		{"connection closed after that", afterwards, true},
+		{"connection refused", refused, true},
+		{"wrapped", fmt.Errorf("append: %w", refused), true},
+		{"syntax error", syntax, false},
+		{"division by zero", division, false},
+		{"cancelled by the caller", context.Canceled, false},
+		{"no error", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := postgres.Unavailable(tc.err); got != tc.want {
+				t.Errorf("Unavailable(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }

@@ -18,7 +18,10 @@ import (
 // ReadModels reads the projected views (see projections/) and converts
 // them to plain readmodel values.
 type ReadModels struct {
-	q *gen.Queries
+	q  *gen.Queries
+	db gen.DBTX
+	// totals keeps the target list's counts per filter and version.
+	totals *totalsCache
 }
 
 // NewReadModels reads through db: the pool, or a transaction when a
@@ -27,48 +30,7 @@ func NewReadModels(db gen.DBTX) *ReadModels {
 	if db == nil {
 		panic("postgres.NewReadModels: nil db")
 	}
-	return &ReadModels{q: gen.New(db)}
-}
-
-// ListTargets returns one page of targets and the total across pages. The
-// caller validates the filter; Page and PerPage must be at least 1.
-func (r *ReadModels) ListTargets(ctx context.Context, f readmodel.TargetFilter) (readmodel.TargetPage, error) {
-	if f.Page < 1 || f.PerPage < 1 {
-		return readmodel.TargetPage{}, fmt.Errorf("list targets: page %d, per page %d", f.Page, f.PerPage)
-	}
-	sort := f.Sort
-	if sort == "" {
-		sort = readmodel.SortDomain
-	}
-	filter := gen.CountTargetsParams{
-		Tier: optInt(f.Tier), ScoreMin: optInt(f.ScoreMin), ScoreMax: optInt(f.ScoreMax),
-		Verticals: lowerAll(f.Verticals, nil), Countries: lowerAll(f.Countries, domain.NormalizeCountry),
-		PartnerTech: optText(domain.PlatformKey(f.PartnerTech)), SearchPattern: optText(containsPattern(f.Search)),
-	}
-	offset := (f.Page - 1) * f.PerPage
-	rows, err := r.q.ListTargets(ctx, gen.ListTargetsParams{
-		Tier: filter.Tier, ScoreMin: filter.ScoreMin, ScoreMax: filter.ScoreMax,
-		Verticals: filter.Verticals, Countries: filter.Countries,
-		PartnerTech: filter.PartnerTech, SearchPattern: filter.SearchPattern,
-		Sort: sort, Descending: f.Descending, PageLimit: int32(f.PerPage), PageOffset: int32(offset),
-	})
-	if err != nil {
-		return readmodel.TargetPage{}, fmt.Errorf("list targets: %w", err)
-	}
-	page := readmodel.TargetPage{Targets: make([]readmodel.TargetSummary, len(rows))}
-	for i, row := range rows {
-		page.Targets[i] = targetSummary(row)
-		page.Total = int(row.Total)
-	}
-	if len(rows) == 0 && offset > 0 {
-		// Past the last page no row carries the total: count separately.
-		total, err := r.q.CountTargets(ctx, filter)
-		if err != nil {
-			return readmodel.TargetPage{}, fmt.Errorf("count targets: %w", err)
-		}
-		page.Total = int(total)
-	}
-	return page, nil
+	return &ReadModels{q: gen.New(db), db: db, totals: &totalsCache{}}
 }
 
 // lowerAll prepares the values of a filter that ignores case, as the query
@@ -94,19 +56,6 @@ func containsPattern(term string) string {
 	}
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term)
 	return "%" + esc + "%"
-}
-
-func targetSummary(r gen.ListTargetsRow) readmodel.TargetSummary {
-	return readmodel.TargetSummary{
-		Domain: r.Domain, CompanyName: textPtr(r.CompanyName), PartnerTech: textPtr(r.PartnerTech),
-		Vertical: textPtr(r.Vertical), Country: textPtr(r.Country), City: textPtr(r.City), State: textPtr(r.State),
-		ICPScore: int4Ptr(r.IcpScore), ICPTier: int4Ptr(r.IcpTier), ICPTierName: textPtr(r.IcpTierName),
-		LeadScore: int8Ptr(r.LeadScore), SWMonthlyVisits: int8Ptr(r.SwMonthlyVisits),
-		SWSearchTrafficPct: float8Ptr(r.SwSearchTrafficPct), TrafficGrowth: float8Ptr(r.TrafficGrowth),
-		Revenue: float8Ptr(r.Revenue), Ticker: textPtr(r.Ticker), IsPublic: boolPtr(r.IsPublic),
-		CurrentSearch: textPtr(r.CurrentSearch), EnrichmentLevel: textPtr(r.EnrichmentLevel),
-		LastEnriched: timePtr(r.LastEnriched), Excluded: r.Excluded, UpdatedAt: r.UpdatedAt,
-	}
 }
 
 // GetTarget returns the full record of a target by its normalised domain,

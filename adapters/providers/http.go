@@ -45,25 +45,51 @@ func Get(ctx context.Context, c *http.Client, rawURL string, header http.Header)
 	if err != nil {
 		return nil, transportError("GET "+RedactURL(rawURL), err)
 	}
+	// Closing a body not read to its end drops the connection rather than
+	// draining it, which is what an oversized answer deserves.
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if resp.ContentLength > maxBody {
+		return nil, tooLarge(rawURL, resp.StatusCode, fmt.Sprintf("announces %d bytes", resp.ContentLength))
+	}
+	// One byte past the cap tells a body cut at the cap from one that ends
+	// there: a truncated answer must not reach a parser as if it were whole.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		e := transportError("read answer of GET "+RedactURL(rawURL), err)
 		e.HTTPStatus = resp.StatusCode
 		return nil, e
 	}
+	if len(body) > maxBody {
+		return nil, tooLarge(rawURL, resp.StatusCode, "goes on past the cap")
+	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// tooLarge is the failure of an answer longer than maxBody: the provider is
+// not answering like itself, and asking again would bring the same answer.
+func tooLarge(rawURL string, status int, how string) *Error {
+	return &Error{
+		Code: domain.FailureBadResponse, HTTPStatus: status,
+		Message: fmt.Sprintf("answer of GET %s %s; at most %d MiB is read", RedactURL(rawURL), how, maxBody>>20),
+	}
 }
 
 // transportError classifies a failure to get an answer at all.
 func transportError(what string, err error) *Error {
 	err = redactErr(err)
+	code := domain.FailureUpstreamError
 	if isTimeout(err) || errors.Is(err, context.Canceled) {
-		return &Error{Code: domain.FailureTimeout, Message: what, Err: err}
+		code = domain.FailureTimeout
+	}
+	// what already names the method and URL: keep only the cause of a
+	// *url.Error, which would repeat them ("GET …: Get "…": timeout").
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
 	}
 	// Connection refused or reset: the provider (or the path to it) is down,
 	// which is as transient as a 5xx.
-	return &Error{Code: domain.FailureUpstreamError, Message: what, Err: err}
+	return &Error{Code: code, Message: what, Err: err}
 }
 
 // redactErr strips the URL (and so the query) from a *url.Error, which

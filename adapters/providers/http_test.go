@@ -147,3 +147,53 @@ func TestProviderClientRefusesARedirectToAnotherHost(t *testing.T) {
 		t.Errorf("the other host got %d requests", hits.Load())
 	}
 }
+
+// TestGetStopsReadingAtTheCap: a body with no announced length that goes on
+// past the cap is refused as a bad response once the cap is passed, not
+// handed on cut short, and not read to its end.
+func TestGetStopsReadingAtTheCap(t *testing.T) {
+	t.Parallel()
+	const sendUpTo = 64 << 20
+	var sent atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		chunk := []byte(strings.Repeat(" ", 32<<10))
+		for sent.Load() < sendUpTo {
+			n, err := w.Write(chunk) // no Content-Length: chunked
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	_, err := providers.Get(context.Background(), srv.Client(), srv.URL+"/api.json?KEY=secret", nil)
+	e := providers.AsError(err)
+	if e == nil || e.Code != domain.FailureBadResponse || !strings.Contains(e.Error(), "goes on past the cap") {
+		t.Fatalf("err = %v, want bad_response past the cap", err)
+	}
+	if strings.Contains(e.Error(), "secret") {
+		t.Errorf("error %q carries the key", e.Error())
+	}
+	srv.CloseClientConnections()
+	if n := sent.Load(); n >= sendUpTo {
+		t.Errorf("server sent all %d bytes: the client read on past the cap", n)
+	}
+}
+
+// TestGetRefusesAnAnnouncedOversizeBody: a Content-Length above the cap is
+// refused before a byte of the body is read.
+func TestGetRefusesAnAnnouncedOversizeBody(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "3221225472") // 3 GiB, never sent
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"Results":[`))
+	}))
+	t.Cleanup(srv.Close)
+	_, err := providers.Get(context.Background(), srv.Client(), srv.URL+"/api.json?KEY=secret", nil)
+	e := providers.AsError(err)
+	if e == nil || e.Code != domain.FailureBadResponse || e.HTTPStatus != 200 || !strings.Contains(e.Error(), "announces 3221225472 bytes") {
+		t.Fatalf("err = %v, want bad_response naming the announced length", err)
+	}
+}

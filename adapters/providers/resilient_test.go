@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -395,5 +396,45 @@ func TestCreditsGaugeFollowsBuiltWith(t *testing.T) {
 		if v := gauge(t, reg, "partnerforge_provider_credits_remaining"); v != want {
 			t.Errorf("after %s: credits gauge = %v, want %v", tt.domain, v, want)
 		}
+	}
+}
+
+// TestMisbehavingAnswersFailInWords: an answer cut mid-body, a 200 with an
+// HTML page and a 2 GiB body each end as a failure with a code and a message
+// a user can read; only the cut connection is worth another try, and the
+// huge body is abandoned at the cap rather than read.
+func TestMisbehavingAnswersFailInWords(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	tests := []struct {
+		domain   string
+		code     domain.FailureCode
+		attempts int
+		says     string
+	}{
+		{fixtures.DomainBuiltWithCutsBody, domain.FailureUpstreamError, 3, "unexpected EOF"},
+		{fixtures.DomainBuiltWithHTML, domain.FailureBadResponse, 1, "invalid character '<'"},
+		{fixtures.DomainBuiltWithHuge, domain.FailureBadResponse, 1, "goes on past the cap; at most 8 MiB is read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.domain, func(t *testing.T) {
+			r := providers.NewResilient(bwClient(t, s.BuiltWith.URL), fast(providers.Config{MaxAttempts: 3}))
+			_, _, e := fetch(t, r, tt.domain)
+			if e == nil || e.Code != tt.code || e.Attempts != tt.attempts {
+				t.Fatalf("err = %+v, want %s after %d attempts", e, tt.code, tt.attempts)
+			}
+			if e.Error() == string(tt.code) || !strings.Contains(e.Error(), tt.says) {
+				t.Errorf("error %q does not say what went wrong (want %q)", e.Error(), tt.says)
+			}
+			if strings.Contains(e.Error(), "KEY=") {
+				t.Errorf("error %q carries the query string", e.Error())
+			}
+			if n := s.Requests(domain.ProviderBuiltWith, tt.domain); n != tt.attempts {
+				t.Errorf("requests = %d, want %d", n, tt.attempts)
+			}
+		})
+	}
+	if sent := s.HugeBytesSent(); sent >= fixtures.HugeBodyBytes {
+		t.Errorf("the whole %d-byte body was sent: nothing stopped reading it", sent)
 	}
 }

@@ -40,6 +40,10 @@ type Config struct {
 	// provider call rates in Redis, shared by every instance; unset, each
 	// instance keeps its own API key budgets, and PostgreSQL the call rates.
 	RedisURL string
+	// ReadCache answers the target read routes from a cache per read-model
+	// version. Off only to measure the queries themselves (make load's
+	// "list at scale" stage); production keeps it on.
+	ReadCache bool
 }
 
 // ProviderConfig is where the providers are and how hard to push them.
@@ -93,6 +97,7 @@ var envDocs = []envDoc{
 	{"CORS_EXTRA_ORIGINS", "", "comma-separated browser origins allowed besides the local dashboard's (the only ones in production)"},
 	{"API_KEY_SALT", "", "secret (16+ bytes) API keys are hashed with; required in production, and changing it invalidates every key"},
 	{"REDIS_URL", "", "redis:// URL of the rate limits shared by every instance, API keys' budgets and provider call rates (unset: API key budgets in process, per instance; provider call rates in PostgreSQL)"},
+	{"READ_CACHE", "true", "answer the target read routes from a cache per read-model version (false only to benchmark the queries)"},
 	{"EVENT_NOTIFY", "true", "wake handlers, workers and projections with PostgreSQL LISTEN/NOTIFY (false: they poll every EVENT_POLL_INTERVAL)"},
 	{"EVENT_POLL_INTERVAL", "20ms", "with EVENT_NOTIFY=false, how often handlers and workers poll for new events and tasks; with it, the shortest gap between two polls of one handler"},
 	{"EVENT_FALLBACK_POLL", "2s", "with EVENT_NOTIFY, how often idle handlers, workers and projections poll anyway, in case a notification was lost"},
@@ -169,6 +174,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		fail("MIGRATE_ON_START", "want true or false")
 	}
 	c.MigrateOnStart = mig
+	cache, err := strconv.ParseBool(get("READ_CACHE"))
+	if err != nil {
+		fail("READ_CACHE", "want true or false")
+	}
+	c.ReadCache = cache
 	c.ShutdownTimeout = durationVar(get, fail, "SHUTDOWN_TIMEOUT", time.Second, 10*time.Minute)
 	c.PollInterval = durationVar(get, fail, "EVENT_POLL_INTERVAL", time.Millisecond, time.Minute)
 	wake, err := strconv.ParseBool(get("EVENT_NOTIFY"))

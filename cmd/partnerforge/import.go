@@ -57,6 +57,11 @@ func newImportCmd(a *app) *cobra.Command {
 			if rows < 1 {
 				return usageError("import demo: --rows must be at least 1, got %d", rows)
 			}
+			if demoOut == "" {
+				return a.withStore(func(store *postgres.EventStore) error {
+					return importDemo(a.ctx, store, rows, *actor, demoReport, a.stdout)
+				})
+			}
 			return a.withStore(func(store *postgres.EventStore) error {
 				path, cleanup, err := writeDemo(a.ctx, demoOut, rows)
 				if err != nil {
@@ -69,7 +74,7 @@ func newImportCmd(a *app) *cobra.Command {
 		},
 	}
 	demo.Flags().IntVar(&rows, "rows", legacysqlite.DemoRowsFor(legacysqlite.DemoRows), "legacy rows to generate")
-	demo.Flags().StringVar(&demoOut, "out", "", "keep the generated SQLite file at `PATH` (otherwise a temporary file is removed)")
+	demo.Flags().StringVar(&demoOut, "out", "", "write the whole list to a SQLite file at `PATH` first and import that file (otherwise rows are generated and imported in chunks, as they come)")
 	demo.Flags().StringVar(&demoReport, "report", "", "write the import report as JSON to `FILE`")
 
 	revert := &cobra.Command{
@@ -165,6 +170,90 @@ func writeDemo(ctx context.Context, path string, rows int) (string, func(), erro
 	return path, cleanup, nil
 }
 
+// importDemo generates the demo list and imports it as it is generated, one
+// chunk of legacysqlite.DemoChunkRows rows at a time, so that a million rows
+// take time in proportion and memory for a chunk. The whole list is one
+// batch, whose checksum stands for the generator's input (its version,
+// seed and size): the same demo imported again adds nothing, and an import
+// stopped part way (Ctrl-C, SIGTERM) resumes where it stopped.
+func importDemo(ctx context.Context, store *postgres.EventStore, rows int, actor, reportPath string, stdout io.Writer) error {
+	dir, err := os.MkdirTemp("", "partnerforge-demo-")
+	if err != nil {
+		return fmt.Errorf("import demo: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	stream, err := legacysqlite.NewDemoStream(rows, legacysqlite.DemoSeed, dir, normalizeDomain)
+	if err != nil {
+		return fmt.Errorf("import demo: %w", err)
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("partnerforge demo v1 seed=%d rows=%d", legacysqlite.DemoSeed, rows)))
+	checksum := hex.EncodeToString(sum[:])
+	source := fmt.Sprintf("demo-%d-rows", rows)
+	started := time.Now()
+	rep := legacysqlite.Report{}
+	next := func(ctx context.Context) ([]commands.LegacyTarget, error) {
+		res, err := stream.Next(ctx)
+		if err != nil || res == nil {
+			return nil, err
+		}
+		rep.Add(res.Report)
+		out := make([]commands.LegacyTarget, len(res.Targets))
+		for i, t := range res.Targets {
+			out[i] = commands.LegacyTarget{Profile: t.Profile, SourceRowID: t.SourceRowID, MergedRowIDs: t.MergedRowIDs}
+		}
+		return out, nil
+	}
+	var reportErr error
+	report := func() json.RawMessage {
+		b, err := json.Marshal(rep)
+		reportErr = err
+		return b
+	}
+	last := time.Time{}
+	progress := func(done int) {
+		if time.Since(last) < time.Second {
+			return
+		}
+		last = time.Now()
+		rate := float64(stream.Done()) / time.Since(started).Seconds()
+		fmt.Fprintf(stdout, "generated %d/%d rows, appended %d targets, %.0f rows/s\n", stream.Done(), rows, done, rate)
+	}
+	cmd := commands.ImportTargets{Source: source, Checksum: checksum, Actor: actor}
+	res, err := commands.NewImportTargetsHandler(store, time.Now).HandleStream(ctx, cmd, next, report, progress)
+	if errors.Is(err, domain.ErrBatchReverted) {
+		return fmt.Errorf("%w; to bring its targets back: partnerforge import restore %s", err, domain.ImportBatchID(checksum))
+	}
+	if err != nil {
+		return err
+	}
+	if reportErr != nil {
+		return fmt.Errorf("import demo: encode report: %w", reportErr)
+	}
+	took := time.Since(started)
+	printImport(stdout, res, rep, took)
+	if rep.RowsRead > 0 {
+		fmt.Fprintf(stdout, "  rows/s            %6.0f\n", float64(rep.RowsRead)/took.Seconds())
+	}
+	if reportPath == "" {
+		return nil
+	}
+	return writeReport(reportPath, importReport{
+		BatchID: res.BatchID, Source: source, Checksum: checksum,
+		Imported: res.Imported, AlreadyImported: res.AlreadyImported, Legacy: rep,
+	})
+}
+
+func writeReport(path string, r importReport) error {
+	out, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
 // importReport is what --report writes: the batch's fate and the reader's
 // account of every row.
 type importReport struct {
@@ -213,17 +302,10 @@ func importFile(ctx context.Context, store *postgres.EventStore, path, actor, re
 	if reportPath == "" {
 		return nil
 	}
-	out, err := json.MarshalIndent(importReport{
+	return writeReport(reportPath, importReport{
 		BatchID: res.BatchID, Source: cmd.Source, Checksum: checksum,
 		Imported: res.Imported, AlreadyImported: res.AlreadyImported, Legacy: read.Report,
-	}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
-	}
-	if err := os.WriteFile(reportPath, append(out, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	})
 }
 
 func normalizeDomain(raw string) (string, error) {

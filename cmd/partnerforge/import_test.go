@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,7 +69,9 @@ func TestImportDemoShowsTheLegacyList(t *testing.T) {
 	if n := targets(); n != legacysqlite.DemoRows {
 		t.Errorf("read model holds %d targets, want %d", n, legacysqlite.DemoRows)
 	}
-	if v := cli("projections", "verify", "displacement_targets"); !strings.Contains(v, "2687 rows compared") || !strings.Contains(v, ", 0 differences") {
+	// Both tables of the projection are compared: the targets and their
+	// list rows.
+	if v := cli("projections", "verify", "displacement_targets"); !strings.Contains(v, "5374 rows compared") || !strings.Contains(v, ", 0 differences") {
 		t.Errorf("verify:\n%s", v)
 	}
 	status := cli("projections", "status")
@@ -86,6 +91,77 @@ func TestImportDemoShowsTheLegacyList(t *testing.T) {
 	cli("projections", "rebuild", "displacement_targets")
 	if n := targets(); n != 0 {
 		t.Errorf("read model holds %d targets after the revert", n)
+	}
+}
+
+// cancelOnWrite cancels a context at the first progress line written.
+type cancelOnWrite struct {
+	bytes.Buffer
+	cancel func()
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("generated ")) {
+		w.cancel()
+	}
+	return w.Buffer.Write(p)
+}
+
+// A demo larger than a chunk streams: generated, read and appended chunk
+// by chunk as one batch. Stopped after its first chunk (as Ctrl-C stops
+// it), it resumes where it stopped, and a third run adds nothing.
+func TestImportDemoStreamsAndResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports two chunks of the demo")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDB(t)
+	env := func(k string) string {
+		return map[string]string{"DATABASE_URL": db.URL, "LOG_LEVEL": "error"}[k]
+	}
+	rows := legacysqlite.DemoChunkRows + 2000
+	args := []string{"import", "demo", "--rows", strconv.Itoa(rows)}
+	plan := []legacysqlite.Plan{legacysqlite.DemoPlan(legacysqlite.DemoChunkRows), legacysqlite.DemoPlan(2000)}
+	want := rows - plan[0].Duplicates - plan[0].Invalid - plan[1].Duplicates - plan[1].Invalid
+
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	first := &cancelOnWrite{cancel: stop}
+	if err := run(stopCtx, args, env, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped import: %v, want context.Canceled\n%s", err, first.String())
+	}
+	var partial int
+	if err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM events WHERE event_type = 'TargetImported'").Scan(&partial); err != nil {
+		t.Fatal(err)
+	}
+	if partial == 0 || partial >= want {
+		t.Fatalf("the stopped import appended %d of %d targets", partial, want)
+	}
+
+	var out bytes.Buffer
+	if err := run(ctx, args, env, &out); err != nil {
+		t.Fatalf("resumed import: %v\n%s", err, out.String())
+	}
+	for _, line := range []string{
+		fmt.Sprintf("rows read         %6d", rows), fmt.Sprintf("targets           %6d", want),
+		fmt.Sprintf("imported now      %6d", want-partial), fmt.Sprintf("already imported  %6d", partial),
+	} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("resumed import output lacks %q:\n%s", line, out.String())
+		}
+	}
+	var events, domains int
+	if err := db.Pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT stream_id) FROM events WHERE event_type = 'TargetImported'").Scan(&events, &domains); err != nil {
+		t.Fatal(err)
+	}
+	if events != want || domains != want {
+		t.Errorf("%d TargetImported events on %d streams, want %d", events, domains, want)
+	}
+
+	out.Reset()
+	if err := run(ctx, args, env, &out); err != nil || !strings.Contains(out.String(), "already imported: nothing to do") {
+		t.Errorf("third import: %v\n%s", err, out.String())
 	}
 }
 

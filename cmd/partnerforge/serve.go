@@ -252,11 +252,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, banner *bannerOpti
 			}},
 		},
 		Metrics:          promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Unavailable:      postgres.Unavailable,
 		Enrich:           enrich,
 		CORSExtraOrigins: cfg.CORSExtraOrigins,
 		Production:       cfg.Environment == "production",
 		Reads:            postgres.NewReadModels(pool),
-		TargetsVersion:   targetsVersion,
+		TargetsVersion:   readCacheVersion(cfg, targetsVersion),
 		JobStreams:       store,
 		Audit:            projections.NewAudit(pool),
 		Rebuilds:         rebuilds,
@@ -363,4 +364,13 @@ func horizonLagGauge(pool *pgxpool.Pool, log *slog.Logger) prometheus.Collector 
 		}
 		return lag.Seconds()
 	})
+}
+
+// readCacheVersion is the version the read cache keys on, or nil — no
+// cache — when READ_CACHE is off.
+func readCacheVersion(cfg Config, v *postgres.ProjectionVersion) httpapi.ReadVersion {
+	if !cfg.ReadCache {
+		return nil
+	}
+	return v
 }

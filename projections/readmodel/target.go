@@ -11,6 +11,10 @@ import (
 // ErrNotFound is returned (wrapped) when a read model has no such row.
 var ErrNotFound = errors.New("not found")
 
+// ErrInvalidCursor is returned (wrapped) for a list cursor that was not
+// issued for this list: malformed, or made for another sort or order.
+var ErrInvalidCursor = errors.New("invalid cursor")
+
 // Sort keys of the target list.
 const (
 	SortScore        = "icp_score"
@@ -43,6 +47,10 @@ type TargetFilter struct {
 	Search     string
 	Sort       string
 	Descending bool
+	// Cursor, when set, continues the list after the page that returned it
+	// as TargetPage.NextCursor (keyset paging), and Page is ignored. It must
+	// come from a list with the same Sort and Descending.
+	Cursor string
 }
 
 // TargetPage is one page of the target list and the number of targets
@@ -50,6 +58,11 @@ type TargetFilter struct {
 type TargetPage struct {
 	Targets []TargetSummary
 	Total   int
+	// Offset counts the targets before this page (for a cursor, as they
+	// stood when the cursor was issued).
+	Offset int
+	// NextCursor continues the list after this page; "" on the last page.
+	NextCursor string
 }
 
 // TargetSummary is a target as the list shows it.

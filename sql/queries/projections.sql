@@ -226,6 +226,41 @@ ON CONFLICT (domain) DO UPDATE SET
     last_job_id = EXCLUDED.last_job_id,
     updated_at = GREATEST(displacement_targets.updated_at, EXCLUDED.updated_at);
 
+-- name: SyncTargetList :exec
+-- Copies a target's list columns from displacement_targets into target_list,
+-- or removes its list row when the target is gone. The targets projection
+-- runs it after each change to a target, in the same transaction, so the
+-- narrow list table never differs from the wide row (verify compares both
+-- with a fresh fold).
+WITH src AS (
+    SELECT domain, company_name, partner_tech, partner_tech_keys, vertical, country,
+           city, state, icp_score, icp_tier, icp_tier_name, lead_score, sw_monthly_visits,
+           sw_search_traffic_pct, traffic_growth, revenue, ticker, is_public, current_search,
+           enrichment_level, last_enriched, excluded, updated_at
+    FROM displacement_targets WHERE domain = sqlc.arg(domain)::text
+), gone AS (
+    DELETE FROM target_list
+    WHERE target_list.domain = sqlc.arg(domain)::text AND NOT EXISTS (SELECT 1 FROM src)
+)
+INSERT INTO target_list (domain, company_name, partner_tech, partner_tech_keys, vertical, country,
+    city, state, icp_score, icp_tier, icp_tier_name, lead_score, sw_monthly_visits,
+    sw_search_traffic_pct, traffic_growth, revenue, ticker, is_public, current_search,
+    enrichment_level, last_enriched, excluded, updated_at)
+SELECT * FROM src
+ON CONFLICT (domain) DO UPDATE SET
+    company_name = EXCLUDED.company_name, partner_tech = EXCLUDED.partner_tech,
+    partner_tech_keys = EXCLUDED.partner_tech_keys, vertical = EXCLUDED.vertical,
+    country = EXCLUDED.country, city = EXCLUDED.city, state = EXCLUDED.state,
+    icp_score = EXCLUDED.icp_score, icp_tier = EXCLUDED.icp_tier,
+    icp_tier_name = EXCLUDED.icp_tier_name, lead_score = EXCLUDED.lead_score,
+    sw_monthly_visits = EXCLUDED.sw_monthly_visits,
+    sw_search_traffic_pct = EXCLUDED.sw_search_traffic_pct,
+    traffic_growth = EXCLUDED.traffic_growth, revenue = EXCLUDED.revenue,
+    ticker = EXCLUDED.ticker, is_public = EXCLUDED.is_public,
+    current_search = EXCLUDED.current_search, enrichment_level = EXCLUDED.enrichment_level,
+    last_enriched = EXCLUDED.last_enriched, excluded = EXCLUDED.excluded,
+    updated_at = EXCLUDED.updated_at;
+
 -- name: UpsertJob :exec
 -- The jobs projection folds each event into the row in Go (see
 -- projections/readmodel) and writes the whole row back.

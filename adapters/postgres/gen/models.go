@@ -162,3 +162,29 @@ type StreamSnapshot struct {
 	Digest        []byte
 	TakenAt       time.Time
 }
+
+type TargetList struct {
+	Domain             string
+	CompanyName        pgtype.Text
+	PartnerTech        pgtype.Text
+	PartnerTechKeys    []string
+	Vertical           pgtype.Text
+	Country            pgtype.Text
+	City               pgtype.Text
+	State              pgtype.Text
+	IcpScore           pgtype.Int4
+	IcpTier            pgtype.Int4
+	IcpTierName        pgtype.Text
+	LeadScore          pgtype.Int8
+	SwMonthlyVisits    pgtype.Int8
+	SwSearchTrafficPct pgtype.Float8
+	TrafficGrowth      pgtype.Float8
+	Revenue            pgtype.Float8
+	Ticker             pgtype.Text
+	IsPublic           pgtype.Bool
+	CurrentSearch      pgtype.Text
+	EnrichmentLevel    pgtype.Text
+	LastEnriched       pgtype.Timestamptz
+	Excluded           bool
+	UpdatedAt          time.Time
+}
