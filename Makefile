@@ -9,7 +9,7 @@ BIN     := bin/partnerforge
 DB      := scripts/db.sh
 REDIS   := scripts/redis.sh
 
-.PHONY: all build web web-test lint-web run test faults lint lint-openapi generate check-generated bench load clean db-stop redis-stop
+.PHONY: all build web web-test lint-web run test faults e2e screenshots lint lint-openapi generate check-generated bench bench-web load clean db-stop redis-stop
 
 all: build
 
@@ -54,11 +54,20 @@ lint-web:
 run: build
 	@DATABASE_URL="$${DATABASE_URL:-$$($(DB) createdb partnerforge)}" scripts/run-demo.sh $(BIN)
 
-## test: the dashboard's tests and budget, then find or start PostgreSQL and Redis and run every Go test with the race detector.
+## test: the dashboard's tests and budget, then find or start PostgreSQL and Redis and run every Go test with the race detector, then the dashboard's browser tests.
 test: web-test
 	@url=$$($(DB) url); echo "tests use PostgreSQL at $$url (each package creates its own database)"; \
 	redis=$$($(REDIS) url); echo "tests use Redis at $$redis (each test its own key prefix)"; \
 	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" $(GO) test -race -count=1 ./...
+	scripts/e2e.sh
+
+## e2e: the dashboard's end-to-end tests in headless Chromium against the real binary and a fresh database.
+e2e:
+	scripts/e2e.sh
+
+## screenshots: write each page's screenshots (light and dark) to docs/screenshots/.
+screenshots:
+	scripts/e2e.sh screenshots
 
 ## faults: the fault-injection suite (docs/reliability.md): the real binary on a private PostgreSQL
 ## cluster it creates (ports 55520-55529) and restarts, fixture providers turned bad. Takes minutes.
@@ -85,6 +94,11 @@ check-generated:
 bench:
 	@url=$$($(DB) url); redis=$$($(REDIS) url); \
 	PARTNERFORGE_TEST_DATABASE_URL="$$url" PARTNERFORGE_TEST_REDIS_URL="$$redis" scripts/bench.sh
+	$(MAKE) bench-web
+
+## bench-web: the dashboard in headless Chromium: JavaScript shipped, time to first rows, long tasks while scrolling.
+bench-web:
+	scripts/e2e.sh bench
 
 ## load: REST API load test on loopback (starts the service if none answers on BASE_URL).
 load:
