@@ -152,13 +152,23 @@ attack() { # name targets-file
   -rate=0 -workers="$conns" -max-workers="$conns" >/dev/null
 attack health "$work/health.targets"
 attack list "$work/list.targets"
+# The latency goal belongs to a rate, not to a closed loop: 50 connections
+# sending back to back queue behind each other once the cores are busy, so
+# their p99 is mostly waiting in line. An open model at the goal's rate
+# (LOAD_LIST_RATE, default 1000/s; vegeta adds workers when answers lag)
+# measures what a request costs while the service carries that load.
+list_rate=${LOAD_LIST_RATE:-1000}
+log "list at $list_rate/s for $duration"
+"$vegeta" attack -targets="$work/list.targets" -duration="$duration" -timeout=10s -keepalive=true \
+  -rate="$list_rate/s" -workers="$conns" -max-workers=500 >"$work/list_rate.bin"
+"$vegeta" report -type=json <"$work/list_rate.bin" >"$work/list_rate.json"
 
 echo
 echo "list at scale: $total targets, read cache off, $conns connections, $duration each"
-printf '%-8s %10s %9s %9s %9s  %s\n' scenario requests req/s p50_ms p99_ms status_codes
-for name in health list; do
+printf '%-10s %10s %9s %9s %9s  %s\n' scenario requests req/s p50_ms p99_ms status_codes
+for name in health list list_rate; do
   jq -r --arg n "$name" '"\($n) \(.requests) \(.rate|floor) \(.latencies["50th"]/1e4|round/100) \(.latencies["99th"]/1e4|round/100) \(.status_codes|to_entries|map("\(.key):\(.value)")|join(" "))"' \
-    "$work/$name.json" | awk '{ printf "%-8s %10s %9s %9s %9s  ", $1, $2, $3, $4, $5; for (i = 6; i <= NF; i++) printf "%s ", $i; print "" }'
+    "$work/$name.json" | awk '{ printf "%-10s %10s %9s %9s %9s  ", $1, $2, $3, $4, $5; for (i = 6; i <= NF; i++) printf "%s ", $i; print "" }'
 done
 rate() { jq -r '.rate' "$work/$1.json"; }
 p99() { jq -r '.latencies["99th"]/1e6' "$work/$1.json"; }
@@ -166,5 +176,6 @@ echo "list ÷ health: $(awk -v t="$(rate list)" -v h="$(rate health)" 'BEGIN { p
 check() { if awk "BEGIN { exit !($2) }"; then echo "  met     $1"; else echo "  MISSED  $1"; fi; }
 echo "goals:"
 check "list >= 1000 req/s ($(rate list | cut -d. -f1))" "$(rate list) >= 1000"
-check "list p99 <= 50 ms ($(p99 list) ms)" "$(p99 list) <= 50"
+check "list p99 <= 50 ms at $list_rate req/s ($(p99 list_rate) ms, $(rate list_rate | cut -d. -f1) req/s held)" "$(p99 list_rate) <= 50 && $(rate list_rate) >= $list_rate * 0.99"
+echo "  (closed loop, $conns connections back to back: p99 $(p99 list) ms)"
 check "list all 2xx ($(jq -r .success "$work/list.json"))" "$(jq -r .success "$work/list.json") >= 1"

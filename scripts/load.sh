@@ -118,13 +118,23 @@ start_service() {
   answers || { log "the service did not answer on $BASE_URL"; tail -20 "$work/serve.log" >&2; exit 1; }
   started_here=1
   burst_db=$db_url
+  load_bin=$bin
 }
 LOAD_API_KEY=${LOAD_API_KEY:-$(cat .data/demo-admin-key 2>/dev/null || true)}
 answers || start_service
 [ -n "${LOAD_API_KEY:-}" ] || { log "no API key: set LOAD_API_KEY to an admin key"; exit 1; }
 auth=(-H "X-API-Key: $LOAD_API_KEY")
 
-# The list is a projection: give it time to catch up with an import.
+# The list is a projection: give it time to catch up with an import (and
+# with the burst's seeded streams), or the list stage would measure a list
+# still growing under it.
+if [ "${started_here:-0}" = 1 ]; then
+  for _ in $(seq 300); do
+    behind=$(DATABASE_URL=$burst_db "$load_bin" projections status 2>/dev/null | awk '$1 == "displacement_targets" {print $4}')
+    [ "${behind:-}" = 0 ] && break
+    sleep 1
+  done
+fi
 for _ in $(seq 60); do
   total=$(curl -fsS --max-time 5 "${auth[@]}" "$BASE_URL/api/targets?per_page=1" 2>/dev/null | jq -r '.pagination.total' 2>/dev/null || echo 0)
   [ "${total:-0}" -gt 0 ] 2>/dev/null && break

@@ -164,10 +164,10 @@ func (s *listStatement) filter(f readmodel.TargetFilter) {
 		s.where = append(s.where, "icp_score <= "+s.arg(int32(*f.ScoreMax)))
 	}
 	if len(f.Verticals) > 0 {
-		s.where = append(s.where, "lower(vertical) = ANY("+s.arg(lowerAll(f.Verticals, nil))+"::text[])")
+		s.where = append(s.where, "vertical_key = ANY("+s.arg(lowerAll(f.Verticals, nil))+"::text[])")
 	}
 	if len(f.Countries) > 0 {
-		s.where = append(s.where, "lower(country) = ANY("+s.arg(lowerAll(f.Countries, domain.NormalizeCountry))+"::text[])")
+		s.where = append(s.where, "country_key = ANY("+s.arg(lowerAll(f.Countries, domain.NormalizeCountry))+"::text[])")
 	}
 	if k := domain.PlatformKey(f.PartnerTech); k != "" {
 		s.where = append(s.where, "partner_tech_keys @> ARRAY["+s.arg(k)+"::text]")
@@ -216,11 +216,15 @@ func segmentQuery(f readmodel.TargetFilter, seg segment, after *listCursor, offs
 				" ("+fmt.Sprintf(seg.key.param, s.arg(after.Key))+", "+s.arg(after.Domain)+"::text)")
 		}
 	}
-	sql := "SELECT " + targetListColumns + ", " + seg.key.keyText + " AS sort_key FROM target_list" +
-		s.whereSQL() + " ORDER BY " + order + " LIMIT " + s.arg(int32(limit))
+	// The page's domains first, from the sort key's covering index alone
+	// (an index-only scan that filters on the index's own columns), then
+	// their rows: only the page's rows are read from the table.
+	page := "SELECT domain FROM target_list" + s.whereSQL() + " ORDER BY " + order + " LIMIT " + s.arg(int32(limit))
 	if offset > 0 {
-		sql += " OFFSET " + s.arg(int32(offset))
+		page += " OFFSET " + s.arg(int32(offset))
 	}
+	sql := "SELECT " + targetListColumns + ", " + seg.key.keyText + " AS sort_key FROM target_list" +
+		" WHERE domain IN (" + page + ") ORDER BY " + order
 	return sql, s.args
 }
 

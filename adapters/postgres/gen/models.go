@@ -187,4 +187,6 @@ type TargetList struct {
 	LastEnriched       pgtype.Timestamptz
 	Excluded           bool
 	UpdatedAt          time.Time
+	VerticalKey        pgtype.Text
+	CountryKey         pgtype.Text
 }
