@@ -113,23 +113,15 @@ func (r *ReadModels) ListJobs(ctx context.Context, f readmodel.JobFilter) (readm
 	}
 	page := readmodel.JobPage{Jobs: make([]readmodel.Job, len(rows))}
 	for i, row := range rows {
-		if page.Jobs[i], err = jobFromRow(gen.EnrichmentJob{
-			JobID: row.JobID, Domain: row.Domain, Status: row.Status, Progress: row.Progress,
-			Providers: row.Providers, Result: row.Result, Error: row.Error, RequestedBy: row.RequestedBy,
-			Force: row.Force, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt, ExpiresAt: row.ExpiresAt,
-			FinishedAt: row.FinishedAt,
-		}); err != nil {
+		if page.Jobs[i], err = jobFromRow(row); err != nil {
 			return readmodel.JobPage{}, err
 		}
-		page.Total = int(row.Total)
 	}
-	if len(rows) == 0 && offset > 0 {
-		total, err := r.q.CountJobs(ctx, filter)
-		if err != nil {
-			return readmodel.JobPage{}, fmt.Errorf("count jobs: %w", err)
-		}
-		page.Total = int(total)
+	total, err := r.q.CountJobs(ctx, filter)
+	if err != nil {
+		return readmodel.JobPage{}, fmt.Errorf("count jobs: %w", err)
 	}
+	page.Total = int(total)
 	return page, nil
 }
 

