@@ -115,58 +115,21 @@ export function TargetFilters({ searchRef }: { searchRef: RefObject<HTMLInputEle
           })}
         </div>
       </fieldset>
-      <div className="flex flex-col gap-1">
-        <label htmlFor="filter-vertical" className="text-xs font-medium text-gray-600 dark:text-gray-400">
-          Vertical
-        </label>
-        <select
-          id="filter-vertical"
-          multiple
-          size={3}
-          value={verticals}
-          onChange={(e) => setParams((p) => withParam(p, 'vertical', Array.from(e.target.selectedOptions, (o) => o.value)))}
-          className={inputClass + ' w-48'}
-        >
-          {byCount(stats.data?.by_vertical).map(([v, n]) => (
-            <option key={v} value={v}>
-              {v} ({n})
-            </option>
-          ))}
-          {verticals
-            .filter((v) => !(stats.data?.by_vertical && v in stats.data.by_vertical))
-            .map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-        </select>
-      </div>
-      <div className="flex flex-col gap-1">
-        <label htmlFor="filter-country" className="text-xs font-medium text-gray-600 dark:text-gray-400">
-          Country
-        </label>
-        <select
-          id="filter-country"
-          multiple
-          size={3}
-          value={countries}
-          onChange={(e) => setParams((p) => withParam(p, 'country', Array.from(e.target.selectedOptions, (o) => o.value)))}
-          className={inputClass + ' w-48'}
-        >
-          {byCount(stats.data?.by_country).map(([c, n]) => (
-            <option key={c} value={c}>
-              {countryLabel(c)} ({n})
-            </option>
-          ))}
-          {countries
-            .filter((c) => !(stats.data?.by_country && c in stats.data.by_country))
-            .map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-        </select>
-      </div>
+      <CountSelect
+        id="filter-vertical"
+        label="Vertical"
+        selected={verticals}
+        counts={stats.data?.by_vertical}
+        onChange={(values) => setParams((p) => withParam(p, 'vertical', values))}
+      />
+      <CountSelect
+        id="filter-country"
+        label="Country"
+        selected={countries}
+        counts={stats.data?.by_country}
+        optionLabel={countryLabel}
+        onChange={(values) => setParams((p) => withParam(p, 'country', values))}
+      />
       <div className="flex flex-col gap-1">
         <span className="text-xs font-medium text-gray-600 dark:text-gray-400" id="score-range-label">
           Score
@@ -219,6 +182,55 @@ export function TargetFilters({ searchRef }: { searchRef: RefObject<HTMLInputEle
           Clear filters
         </button>
       )}
+    </div>
+  )
+}
+
+// CountSelect is a multi-select of the values the stats route counts, most
+// frequent first, each with its count. Values in the address that the
+// counts do not list (a link from another day's data) stay selectable, so
+// the filter the user sees is the one the API applies.
+function CountSelect({
+  id,
+  label,
+  selected,
+  counts,
+  optionLabel = (v) => v,
+  onChange,
+}: {
+  id: string
+  label: string
+  selected: string[]
+  counts: Record<string, number> | undefined
+  optionLabel?: (value: string) => string
+  onChange: (values: string[]) => void
+}) {
+  return (
+    <div className="flex flex-col gap-1">
+      <label htmlFor={id} className="text-xs font-medium text-gray-600 dark:text-gray-400">
+        {label}
+      </label>
+      <select
+        id={id}
+        multiple
+        size={3}
+        value={selected}
+        onChange={(e) => onChange(Array.from(e.target.selectedOptions, (o) => o.value))}
+        className={inputClass + ' w-48'}
+      >
+        {byCount(counts).map(([v, n]) => (
+          <option key={v} value={v}>
+            {optionLabel(v)} ({n})
+          </option>
+        ))}
+        {selected
+          .filter((v) => !(counts && v in counts))
+          .map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+      </select>
     </div>
   )
 }
