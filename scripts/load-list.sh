@@ -30,7 +30,6 @@ duration=${LOAD_DURATION:-10s}
 conns=${LOAD_LIST_CONNS:-50}
 walk=${LOAD_LIST_WALK:-100}
 bin=${LOAD_LIST_BIN:-$root/bin/partnerforge}
-vegeta_version=v12.13.0
 base="http://$addr"
 
 log() { echo "load-list.sh: $*" >&2; }
@@ -40,22 +39,8 @@ case "$addr" in
 esac
 command -v jq >/dev/null || { log "jq is needed (apt-get install jq)"; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-vegeta="$root/.tools/vegeta-$vegeta_version"
-if [ ! -x "$vegeta" ]; then
-  log "building vegeta $vegeta_version"
-  mkdir -p "$root/.tools"
-  GOBIN="$work" go install "github.com/tsenart/vegeta/v12@$vegeta_version"
-  mv "$work/vegeta" "$vegeta"
-fi
+# shellcheck source=scripts/loadlib.sh
+. "$root/scripts/loadlib.sh"
 [ -n "${LOAD_LIST_BIN:-}" ] || make -s build
 if curl -fsS -o /dev/null --max-time 1 "$base/health" 2>/dev/null; then
   log "something already answers on $base: set LOAD_LIST_ADDR to a free port"; exit 1

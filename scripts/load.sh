@@ -53,7 +53,6 @@ burst_requesters=50
 burst_targets=500
 burst_tag=r$(date +%s)
 started_here=0
-vegeta_version=v12.13.0
 
 log() { echo "load.sh: $*" >&2; }
 case "$BASE_URL" in
@@ -62,22 +61,8 @@ case "$BASE_URL" in
 esac
 command -v jq >/dev/null || { log "jq is needed (apt-get install jq)"; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-vegeta="$root/.tools/vegeta-$vegeta_version"
-if [ ! -x "$vegeta" ]; then
-  log "building vegeta $vegeta_version"
-  mkdir -p "$root/.tools"
-  GOBIN="$work" go install "github.com/tsenart/vegeta/v12@$vegeta_version"
-  mv "$work/vegeta" "$vegeta"
-fi
+# shellcheck source=scripts/loadlib.sh
+. "$root/scripts/loadlib.sh"
 
 answers() { curl -fsS -o /dev/null --max-time 2 "$BASE_URL/health" 2>/dev/null; }
 
