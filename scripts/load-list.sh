@@ -15,6 +15,8 @@
 #      at 50 connections: every sort key and order, a dozen filters, the
 #      first pages by number and deep pages by cursor (collected by walking
 #      each order with per_page=200, LOAD_LIST_WALK steps deep)
+#   4. the same pages at a constant LOAD_LIST_RATE (default 1000) requests
+#      a second, where the latency goal is judged
 #
 # and prints req/s, p50, p99 and the ratio to /health. LOAD_LIST_BIN serves
 # with another binary (an older build, to measure "before"); one without
