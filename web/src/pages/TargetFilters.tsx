@@ -135,32 +135,20 @@ export function TargetFilters({ searchRef }: { searchRef: RefObject<HTMLInputEle
           Score
         </span>
         <div className="flex items-center gap-1" role="group" aria-labelledby="score-range-label">
-          <input
-            type="number"
-            inputMode="numeric"
-            min={0}
-            max={100}
-            aria-label="Minimum score"
-            aria-invalid={rangeError ? true : undefined}
-            aria-describedby={rangeError ? 'score-range-error' : undefined}
+          <ScoreInput
+            label="Minimum score"
             placeholder="0"
             value={scoreMin}
-            onChange={(e) => setScore('score_min', e.target.value)}
-            className={inputClass + ' w-20'}
+            invalid={Boolean(rangeError)}
+            onChange={(v) => setScore('score_min', v)}
           />
           <span aria-hidden="true">–</span>
-          <input
-            type="number"
-            inputMode="numeric"
-            min={0}
-            max={100}
-            aria-label="Maximum score"
-            aria-invalid={rangeError ? true : undefined}
-            aria-describedby={rangeError ? 'score-range-error' : undefined}
+          <ScoreInput
+            label="Maximum score"
             placeholder="100"
             value={scoreMax}
-            onChange={(e) => setScore('score_max', e.target.value)}
-            className={inputClass + ' w-20'}
+            invalid={Boolean(rangeError)}
+            onChange={(v) => setScore('score_max', v)}
           />
         </div>
         {rangeError && (
@@ -232,5 +220,37 @@ function CountSelect({
           ))}
       </select>
     </div>
+  )
+}
+
+// ScoreInput is one end of the score range; both ends point at the range's
+// one error message.
+function ScoreInput({
+  label,
+  placeholder,
+  value,
+  invalid,
+  onChange,
+}: {
+  label: string
+  placeholder: string
+  value: string
+  invalid: boolean
+  onChange: (value: string) => void
+}) {
+  return (
+    <input
+      type="number"
+      inputMode="numeric"
+      min={0}
+      max={100}
+      aria-label={label}
+      aria-invalid={invalid ? true : undefined}
+      aria-describedby={invalid ? 'score-range-error' : undefined}
+      placeholder={placeholder}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      className={inputClass + ' w-20'}
+    />
   )
 }
